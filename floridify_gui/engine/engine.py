@@ -1,0 +1,357 @@
+"""The engine: jobs from creation to the last merged result, shared by the CLI and the app."""
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from openai import AsyncOpenAI
+
+from floridify_gui.connector import BatchSettings, OpenAIConnector
+from floridify_gui.connector.accumulator import PendingRequest
+from floridify_gui.connector.batch_files import split_into_files
+from floridify_gui.connector.ledger import lookup_cache
+from floridify_gui.cost import estimate_completion_tokens, estimate_prompt_tokens, pricing
+from floridify_gui.engine import jobs
+from floridify_gui.engine.pipeline import pairs_for_items
+from floridify_gui.events import EventHub, JobChanged, JobFinished, JobProgress, Notice
+from floridify_gui.storage import DatabaseWorker, Job, RemoteBatch, open_database
+from floridify_gui.wordlist import Entry
+
+log = logging.getLogger("floridify_gui.engine")
+
+# Rounds of automatic retries for transient failures before they count as failed.
+MAX_ROUNDS = 5
+# Senses assumed per headword imported without senses, for estimates only.
+ASSUMED_SENSES_PER_WORD = 2
+HEARTBEAT_SECONDS = 15
+
+
+@dataclass
+class EngineSettings:
+    """What the engine needs to reach the API and how hard to push it."""
+
+    api_key: str | None = None
+    base_url: str | None = None
+    model: str = "gpt-4o-mini"
+    max_in_flight: int = 8
+    poll_interval: float = 10.0
+    max_poll_interval: float = 300.0
+    fallback_to_immediate: bool = True
+    enqueued_token_budget: int = 20_000_000
+    temperature: float | None = None
+    max_retries: int = 4
+    retry_delay: float = 2.0
+
+
+class AbortFlag:
+    """Set by the caller to stop a job at the next safe point."""
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a job would cost before it is created."""
+
+    requests: int
+    cache_hits: int
+    duplicates: int
+    tokens: int
+    cost_immediate: float
+    cost_batch: float
+    batch_files: int
+
+
+class Engine:
+    """Runs jobs against the OpenAI API (or the simulator) on one database.
+
+    Args:
+        db_path: The SQLite file.
+        settings: API and pacing settings.
+        events: Hub that receives every event; one is created if omitted.
+    """
+
+    def __init__(self, db_path: str | Path, settings: EngineSettings, events: EventHub | None = None):
+        self.settings = settings
+        self.events = events or EventHub()
+        self.db = open_database(db_path)
+        self.worker = DatabaseWorker(self.db)
+        self.owner = jobs.owner_name()
+        self._client: AsyncOpenAI | None = None
+
+    @property
+    def client(self) -> AsyncOpenAI:
+        """The SDK client, created on first use (it binds to the running loop)."""
+        if self._client is None:
+            self._client = AsyncOpenAI(
+                api_key=self.settings.api_key or "missing-key",
+                base_url=self.settings.base_url,
+                max_retries=self.settings.max_retries,
+            )
+        return self._client
+
+    def connector(self, job_id: int | None, *, batch_mode: bool, model: str | None = None,
+                  abort: AbortFlag | None = None) -> OpenAIConnector:
+        """Create a connector for one job run."""
+        settings = BatchSettings(
+            poll_interval=self.settings.poll_interval,
+            max_poll_interval=self.settings.max_poll_interval,
+            fallback_to_immediate=self.settings.fallback_to_immediate,
+            token_budget=self.settings.enqueued_token_budget,
+        )
+        return OpenAIConnector(
+            self.client, self.worker, model=model or self.settings.model, batch_mode=batch_mode,
+            job_id=job_id, max_in_flight=self.settings.max_in_flight, batch_settings=settings,
+            events=self.events, is_aborted=abort.is_set if abort else (lambda: False),
+        )
+
+    # -- creating jobs ----------------------------------------------------
+
+    async def import_entries(self, entries: Sequence[Entry]) -> list[int]:
+        """Store the entries' headwords and senses; return their word ids."""
+        return await self.worker.run(jobs.import_entries, list(entries))
+
+    async def create_job(self, name: str, word_ids: Sequence[int], components: Sequence[str], mode: str,
+                         model: str | None = None, force_refresh: bool = False) -> int:
+        """Create a queued job; return its id."""
+        job_id = await self.worker.run(jobs.create_job, name, list(word_ids), list(components), mode,
+                                       model or self.settings.model, force_refresh)
+        self.events.emit(JobChanged(job_id))
+        return job_id
+
+    async def estimate(self, word_ids: Sequence[int], components: Sequence[str], mode: str,
+                       model: str | None = None) -> Estimate:
+        """Estimate requests, cache hits, tokens and cost of a job before creating it.
+
+        Headwords without senses are counted with ASSUMED_SENSES_PER_WORD
+        senses for the sense-level components.
+        """
+        model = model or self.settings.model
+        plans = await self.worker.run(jobs.plan_items, list(word_ids), list(components))
+        contexts = [jobs.ItemContext(0, p.word_id, p.sense_id, p.component, p.headword,
+                                     p.part_of_speech, p.gloss, None, None) for p in plans]
+        pairs = pairs_for_items(contexts, model, self.settings.temperature)
+        distinct = {request.key: request for request, _ in pairs}
+        cached = await self.worker.run(lookup_cache, list(distinct))
+        to_send = [r for key, r in distinct.items() if key not in cached]
+
+        extra = self._unplanned_sense_requests(plans, components)
+        prompt = sum(estimate_prompt_tokens(r.body, r.body_json) for r in to_send)
+        completion = sum(estimate_completion_tokens(r.body["max_completion_tokens"]) for r in to_send)
+        if to_send:
+            prompt += extra * prompt // len(to_send)
+            completion += extra * completion // len(to_send)
+        table = pricing()
+        files = split_into_files([PendingRequest(r) for r in to_send],
+                                 max_tokens=self.settings.enqueued_token_budget)
+        return Estimate(
+            requests=len(to_send) + extra, cache_hits=len(pairs) - len(to_send) - (len(pairs) - len(distinct)),
+            duplicates=len(pairs) - len(distinct), tokens=prompt + completion,
+            cost_immediate=table.cost(model, prompt, completion, batch=False),
+            cost_batch=table.cost(model, prompt, completion, batch=True),
+            batch_files=len(files) if mode == "batch" else 0,
+        )
+
+    @staticmethod
+    def _unplanned_sense_requests(plans, components) -> int:
+        from floridify_gui.components import COMPONENTS, SENSE
+
+        drafted = sum(1 for p in plans if p.component == jobs.DEFINITIONS)
+        sense_level = sum(1 for c in components if COMPONENTS[c].level == SENSE)
+        return drafted * sense_level * ASSUMED_SENSES_PER_WORD
+
+    # -- running jobs -----------------------------------------------------
+
+    async def run_job(self, job_id: int, abort: AbortFlag | None = None) -> None:
+        """Run a job until every item has an outcome, or until `abort` is set.
+
+        Unfinished batches of the job are adopted and merged first, so
+        running a job again after a crash never resubmits them.
+        """
+        abort = abort or AbortFlag()
+        if not await self.worker.run(jobs.claim_job, job_id, self.owner):
+            self.events.emit(Notice(job_id, f"Job {job_id} is being run by another process", "warning"))
+            return
+
+        heartbeat = asyncio.create_task(self._heartbeat(job_id))
+        try:
+            await self._run_claimed(job_id, abort)
+        finally:
+            heartbeat.cancel()
+            await self.worker.run(jobs.release_job, job_id, self.owner)
+
+    async def _run_claimed(self, job_id: int, abort: AbortFlag) -> None:
+        job = await self.worker.run(Job.get_by_id, job_id)
+        await self._set_job(job_id, status="running", started_at=job.started_at or _now(), message=None)
+        connector = self.connector(job_id, batch_mode=job.mode == "batch", model=job.model, abort=abort)
+
+        await self._resume_batches(job_id, connector)
+        for stage in (0, 1):
+            if stage == 1:
+                await self.worker.run(jobs.expand_after_definitions, job_id)
+            await self._run_stage(job, stage, connector, abort)
+            if abort.is_set():
+                break
+
+        await self._finish(job_id, connector, aborted=abort.is_set())
+
+    async def _run_stage(self, job: Job, stage: int, connector: OpenAIConnector, abort: AbortFlag) -> None:
+        """Send the stage's items, round after round, until none is left to do."""
+        stage_name = "definitions" if stage == 0 else "components"
+        for round_number in range(MAX_ROUNDS):
+            items = await self.worker.run(jobs.items_to_do, job.id, stage)
+            if not items or abort.is_set():
+                return
+            if round_number:
+                await asyncio.sleep(self.settings.retry_delay * 2 ** (round_number - 1))
+
+            await self._set_job(job.id, stage=stage_name)
+            self.events.emit(JobProgress(job.id, 0, len(items), f"Sending {len(items)} {stage_name} requests"))
+            pairs = pairs_for_items(items, job.model, self._temperature(job))
+            await connector.request_many(pairs, force_refresh=job.force_refresh)
+            if connector.batch_mode:
+                await self._set_job(job.id, status="waiting")
+                await connector.execute_batch()
+                await self._set_job(job.id, status="running")
+
+        await self.worker.run(jobs.give_up_retrying, job.id, stage)
+
+    def _temperature(self, job: Job) -> float | None:
+        options = json.loads(job.options or "{}")
+        return options.get("temperature", self.settings.temperature)
+
+    async def _resume_batches(self, job_id: int, connector: OpenAIConnector) -> None:
+        """Adopt, poll and merge the batches an earlier run of this job left behind."""
+        batches = await self.worker.run(jobs.unfinished_batches, job_id)
+        for batch in batches:
+            items = await self.worker.run(jobs.items_in_batch, batch.id)
+            pairs = pairs_for_items(items, batch.model, await self._job_temperature(job_id))
+            pending = _pending_requests(pairs)
+            if not pending:
+                await self.worker.run(_mark_merged, batch.id)
+                continue
+            [batch_file] = split_into_files(pending, max_requests=len(pending) + 1, max_bytes=2**62)
+            log.info("Resuming batch %s of job %s (%s requests)", batch.remote_id or batch.token, job_id,
+                     len(pending))
+            await connector.resume_batch(batch.id, batch_file)
+
+    async def _job_temperature(self, job_id: int) -> float | None:
+        return self._temperature(await self.worker.run(Job.get_by_id, job_id))
+
+    async def _finish(self, job_id: int, connector: OpenAIConnector, *, aborted: bool) -> None:
+        counts = await self.worker.run(jobs.status_counts, job_id)
+        failed = sum(counts.get(s, 0) for s in ("failed", "refused", "truncated"))
+        left = sum(counts.get(s, 0) for s in ("pending", "retrying", "waiting", "submitted", "running"))
+        fields = {"fell_back": connector.fell_back} if connector.fell_back else {}
+
+        job = await self.worker.run(Job.get_by_id, job_id)
+        if aborted or left:
+            status = job.status if job.status in ("paused", "cancelled") else ("waiting" if left else "paused")
+            await self._set_job(job_id, status=status, **fields)
+            return
+
+        await self._set_job(job_id, status="completed", finished_at=_now(), stage=None, **fields)
+        self.events.emit(JobFinished(job_id, counts.get("succeeded", 0), failed))
+
+    async def _set_job(self, job_id: int, **fields) -> None:
+        await self.worker.run(lambda: jobs.update_job(job_id, **fields))
+        self.events.emit(JobChanged(job_id))
+
+    async def _heartbeat(self, job_id: int) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await self.worker.run(jobs.heartbeat, job_id, self.owner)
+
+    async def resume_unfinished(self) -> list[int]:
+        """Run every job an earlier process left running or waiting; return their ids."""
+        job_ids = await self.worker.run(_unfinished_job_ids)
+        for job_id in job_ids:
+            await self.run_job(job_id)
+        return job_ids
+
+    async def retry_items(self, item_ids: Sequence[int], immediate: bool = True) -> None:
+        """Send failed items again, at once (immediate) or by re-queueing their jobs."""
+        await self.worker.run(jobs.reset_for_retry, list(item_ids))
+        contexts = await self.worker.run(jobs.items_by_id, list(item_ids))
+        by_job: dict[int, list] = {}
+        job_of = await self.worker.run(_jobs_of_items, list(item_ids))
+        for context in contexts:
+            by_job.setdefault(job_of[context.item_id], []).append(context)
+
+        for job_id, items in by_job.items():
+            job = await self.worker.run(Job.get_by_id, job_id)
+            if immediate:
+                connector = self.connector(job_id, batch_mode=False, model=job.model)
+                await connector.request_many(pairs_for_items(items, job.model, self._temperature(job)))
+                await self._finish(job_id, connector, aborted=False)
+            else:
+                await self._set_job(job_id, status="queued", finished_at=None)
+
+    async def cancel_job(self, job_id: int) -> None:
+        """Cancel a job and ask OpenAI to cancel its unfinished batches."""
+        await self._set_job(job_id, status="cancelled", finished_at=_now())
+        for batch in await self.worker.run(jobs.unfinished_batches, job_id):
+            if batch.remote_id:
+                await self.cancel_batch(batch.id)
+
+    async def refresh_batch(self, batch_id: int) -> None:
+        """Poll one batch now."""
+        batch = await self.worker.run(RemoteBatch.get_by_id, batch_id)
+        if batch.remote_id:
+            await self.connector(batch.job_id, batch_mode=True).poll_once(batch_id, batch.remote_id)
+
+    async def cancel_batch(self, batch_id: int) -> None:
+        """Ask OpenAI to cancel a batch; its finished part is merged when it ends."""
+        batch = await self.worker.run(RemoteBatch.get_by_id, batch_id)
+        if batch.remote_id:
+            await self.connector(batch.job_id, batch_mode=True).cancel_remote(batch.remote_id)
+            await self.refresh_batch(batch_id)
+
+    async def aclose(self) -> None:
+        """Close the API client and the database worker."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+        await asyncio.to_thread(self.worker.close)
+
+
+def _pending_requests(pairs) -> list[PendingRequest]:
+    grouped: dict[str, PendingRequest] = {}
+    for request, target in pairs:
+        grouped.setdefault(request.key, PendingRequest(request)).targets.append(target)
+    return list(grouped.values())
+
+
+def _mark_merged(batch_id: int) -> None:
+    RemoteBatch.update(step="merged").where(RemoteBatch.id == batch_id).execute()
+
+
+def _unfinished_job_ids() -> list[int]:
+    query = Job.select(Job.id).where(Job.status.in_(["running", "waiting"])).order_by(Job.position)
+    return [job.id for job in query]
+
+
+def _jobs_of_items(item_ids: Sequence[int]) -> dict[int, int]:
+    from floridify_gui.storage import JobItem, chunked
+
+    result = {}
+    for part in chunked(list(item_ids), 1):
+        for item in JobItem.select(JobItem.id, JobItem.job).where(JobItem.id.in_(part)):
+            result[item.id] = item.job_id
+    return result
+
+
+def _now() -> float:
+    from floridify_gui.storage import now
+
+    return now()

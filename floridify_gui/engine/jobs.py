@@ -1,0 +1,275 @@
+"""Database functions for words, jobs and items (run on the DatabaseWorker)."""
+
+import json
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from typing import Sequence
+
+import peewee
+
+from floridify_gui.components import COMPONENTS, SENSE, WORD
+from floridify_gui.storage import Job, JobItem, RemoteBatch, Sense, Word, chunked, now
+from floridify_gui.storage.models import database_proxy
+from floridify_gui.wordlist import Entry
+
+log = logging.getLogger("floridify_gui.engine")
+
+DEFINITIONS = "definitions"
+TO_DO = ("pending", "retrying", "waiting")
+ENDED = ("succeeded", "failed", "refused", "truncated")
+# A job whose owner has not written a heartbeat for this long is taken to
+# belong to a process that died.
+STALE_OWNER_SECONDS = 60
+
+
+def owner_name() -> str:
+    """Identify this process as "host:pid"."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def import_entries(entries: Sequence[Entry]) -> list[int]:
+    """Store headwords and their imported senses; return the word ids in order.
+
+    A headword already in the database (same key) is reused; an imported
+    sense it already has (same part of speech and definition) is not added
+    again.
+    """
+    word_ids = []
+    with database_proxy.atomic():
+        for entry in entries:
+            word, _ = Word.get_or_create(key=entry.key, defaults={"headword": entry.headword})
+            _add_senses(word, entry)
+            word_ids.append(word.id)
+    return word_ids
+
+
+def _add_senses(word: Word, entry: Entry) -> None:
+    existing = {(s.part_of_speech, s.definition) for s in word.senses}
+    position = max((s.position for s in word.senses), default=-1) + 1
+    for sense in entry.senses:
+        if not sense.definition or (sense.part_of_speech, sense.definition) in existing:
+            continue
+        Sense.create(word=word, position=position, part_of_speech=sense.part_of_speech,
+                     definition=sense.definition, example=sense.example, source="import")
+        existing.add((sense.part_of_speech, sense.definition))
+        position += 1
+
+
+@dataclass(frozen=True)
+class ItemPlan:
+    """An item to create: one word or sense times one component."""
+
+    word_id: int
+    sense_id: int | None
+    headword: str
+    part_of_speech: str | None
+    gloss: str | None
+    component: str
+    stage: int
+
+
+def plan_items(word_ids: Sequence[int], components: Sequence[str]) -> list[ItemPlan]:
+    """List the items a job over these words and components starts with.
+
+    Headwords without senses get a definitions item (stage 0) when any
+    sense-level component is chosen; their sense items are planned once
+    the definitions exist. Choosing "definitions" explicitly drafts senses
+    for every headword.
+    """
+    word_level = [c for c in components if COMPONENTS[c].level == WORD and c != DEFINITIONS]
+    sense_level = [c for c in components if COMPONENTS[c].level == SENSE]
+    plans: list[ItemPlan] = []
+
+    for part in chunked(list(word_ids), 1):
+        words = {w.id: w for w in Word.select().where(Word.id.in_(part))}
+        senses = _senses_by_word(part)
+        for word_id in part:
+            word = words[word_id]
+            word_senses = senses.get(word_id, [])
+            plans.extend(ItemPlan(word.id, None, word.headword, None, None, c, 1) for c in word_level)
+            if DEFINITIONS in components or (sense_level and not word_senses):
+                plans.append(ItemPlan(word.id, None, word.headword, None, None, DEFINITIONS, 0))
+            if word_senses:
+                plans.extend(_sense_plans(word, word_senses, sense_level))
+    return plans
+
+
+def _senses_by_word(word_ids: Sequence[int]) -> dict[int, list[Sense]]:
+    grouped: dict[int, list[Sense]] = {}
+    for sense in Sense.select().where(Sense.word.in_(word_ids)).order_by(Sense.word, Sense.position):
+        grouped.setdefault(sense.word_id, []).append(sense)
+    return grouped
+
+
+def _sense_plans(word: Word, senses: Sequence[Sense], components: Sequence[str]) -> list[ItemPlan]:
+    return [
+        ItemPlan(word.id, sense.id, word.headword, sense.part_of_speech, sense.definition, component, 1)
+        for sense in senses
+        for component in components
+    ]
+
+
+def create_job(name: str, word_ids: Sequence[int], components: Sequence[str], mode: str, model: str,
+               force_refresh: bool = False, options: dict | None = None) -> int:
+    """Create a queued job and its first items; return the job id."""
+    plans = plan_items(word_ids, components)
+    with database_proxy.atomic():
+        position = (Job.select(peewee.fn.MAX(Job.position)).scalar() or 0) + 1
+        job = Job.create(name=name, mode=mode, model=model, components=json.dumps(list(components)),
+                         force_refresh=force_refresh, options=json.dumps(options or {}),
+                         position=position)
+        _insert_items(job.id, plans)
+    log.debug("Created job %s with %s items", job.id, len(plans))
+    return job.id
+
+
+def _insert_items(job_id: int, plans: Sequence[ItemPlan]) -> None:
+    rows = [
+        {
+            "job": job_id, "word": p.word_id, "sense": p.sense_id, "headword": p.headword,
+            "part_of_speech": p.part_of_speech, "gloss": p.gloss, "component": p.component,
+            "stage": p.stage, "status": "pending", "updated_at": now(),
+        }
+        for p in plans
+    ]
+    for part in chunked(rows, 10):
+        JobItem.insert_many(part).execute()
+
+
+def expand_after_definitions(job_id: int) -> int:
+    """Plan sense items for headwords whose definitions item has succeeded.
+
+    Returns:
+        How many items were added.
+    """
+    job = Job.get_by_id(job_id)
+    sense_level = [c for c in json.loads(job.components) if COMPONENTS[c].level == SENSE]
+    if not sense_level:
+        return 0
+
+    done_words = [i.word_id for i in JobItem.select(JobItem.word).where(
+        (JobItem.job == job_id) & (JobItem.component == DEFINITIONS) & (JobItem.status == "succeeded"))]
+    planned = {i.word_id for i in JobItem.select(JobItem.word).where(
+        (JobItem.job == job_id) & (JobItem.sense.is_null(False)))}
+    to_expand = [w for w in done_words if w not in planned]
+
+    plans: list[ItemPlan] = []
+    for part in chunked(to_expand, 1):
+        words = {w.id: w for w in Word.select().where(Word.id.in_(part))}
+        for word_id, senses in _senses_by_word(part).items():
+            plans.extend(_sense_plans(words[word_id], senses, sense_level))
+    with database_proxy.atomic():
+        _insert_items(job_id, plans)
+    return len(plans)
+
+
+@dataclass(frozen=True)
+class ItemContext:
+    """What building an item's request needs."""
+
+    item_id: int
+    word_id: int
+    sense_id: int | None
+    component: str
+    headword: str
+    part_of_speech: str | None
+    definition: str | None
+    example: str | None
+    max_tokens: int | None
+
+
+def items_to_do(job_id: int, stage: int) -> list[ItemContext]:
+    """Return the job's items of `stage` that still need a request."""
+    query = (
+        JobItem.select(JobItem, Sense.example)
+        .join(Sense, peewee.JOIN.LEFT_OUTER, on=(JobItem.sense == Sense.id))
+        .where((JobItem.job == job_id) & (JobItem.stage == stage) & (JobItem.status.in_(TO_DO)))
+        .order_by(JobItem.id)
+        .objects()
+    )
+    return [_context(row) for row in query]
+
+
+def items_by_id(item_ids: Sequence[int]) -> list[ItemContext]:
+    """Return the request context of the given items."""
+    contexts = []
+    for part in chunked(list(item_ids), 1):
+        query = (
+            JobItem.select(JobItem, Sense.example)
+            .join(Sense, peewee.JOIN.LEFT_OUTER, on=(JobItem.sense == Sense.id))
+            .where(JobItem.id.in_(part))
+            .objects()
+        )
+        contexts.extend(_context(row) for row in query)
+    return contexts
+
+
+def items_in_batch(batch_id: int) -> list[ItemContext]:
+    """Return the items a batch still owes a result."""
+    query = (
+        JobItem.select(JobItem, Sense.example)
+        .join(Sense, peewee.JOIN.LEFT_OUTER, on=(JobItem.sense == Sense.id))
+        .where((JobItem.batch == batch_id) & (JobItem.status == "submitted"))
+        .objects()
+    )
+    return [_context(row) for row in query]
+
+
+def _context(row) -> ItemContext:
+    return ItemContext(row.id, row.word_id, row.sense_id, row.component, row.headword,
+                       row.part_of_speech, row.gloss, row.example, row.max_tokens)
+
+
+def unfinished_batches(job_id: int) -> list[RemoteBatch]:
+    """Return the job's batches whose results are not merged yet."""
+    return list(RemoteBatch.select().where(
+        (RemoteBatch.job == job_id) & (RemoteBatch.step.not_in(["merged", "abandoned"]))))
+
+
+def status_counts(job_id: int) -> dict[str, int]:
+    """Count the job's items by status."""
+    query = JobItem.select(JobItem.status, peewee.fn.COUNT(JobItem.id).alias("n")).where(
+        JobItem.job == job_id).group_by(JobItem.status)
+    return {row.status: row.n for row in query}
+
+
+def give_up_retrying(job_id: int, stage: int) -> None:
+    """Turn items still retrying after the last round into failures."""
+    JobItem.update(status="failed", attempts=JobItem.attempts + 1, updated_at=now()).where(
+        (JobItem.job == job_id) & (JobItem.stage == stage) & (JobItem.status.in_(TO_DO))).execute()
+
+
+def reset_for_retry(item_ids: Sequence[int]) -> None:
+    """Put ended items back in the queue, keeping their attempt count."""
+    for part in chunked(list(item_ids), 1):
+        JobItem.update(status="pending", batch=None, updated_at=now()).where(
+            JobItem.id.in_(part) & (JobItem.status != "succeeded")).execute()
+
+
+def claim_job(job_id: int, owner: str) -> bool:
+    """Make `owner` the process running the job, unless a live process runs it.
+
+    Returns:
+        True when the claim succeeded.
+    """
+    stale = now() - STALE_OWNER_SECONDS
+    with database_proxy.atomic("IMMEDIATE"):
+        claimed = Job.update(owner=owner, heartbeat_at=now()).where(
+            (Job.id == job_id)
+            & (Job.owner.is_null() | (Job.owner == owner) | (Job.heartbeat_at < stale))
+        ).execute()
+    return bool(claimed)
+
+
+def heartbeat(job_id: int, owner: str) -> None:
+    Job.update(heartbeat_at=now()).where((Job.id == job_id) & (Job.owner == owner)).execute()
+
+
+def release_job(job_id: int, owner: str) -> None:
+    Job.update(owner=None, heartbeat_at=None).where((Job.id == job_id) & (Job.owner == owner)).execute()
+
+
+def update_job(job_id: int, **fields) -> None:
+    Job.update(**fields).where(Job.id == job_id).execute()
