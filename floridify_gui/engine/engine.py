@@ -122,10 +122,15 @@ class Engine:
         return await self.worker.run(jobs.import_entries, list(entries))
 
     async def create_job(self, name: str, word_ids: Sequence[int], components: Sequence[str], mode: str,
-                         model: str | None = None, force_refresh: bool = False) -> int:
-        """Create a queued job; return its id."""
+                         model: str | None = None, force_refresh: bool = False,
+                         estimate: "Estimate | None" = None) -> int:
+        """Create a queued job; return its id. `estimate` is stored for the status report."""
         job_id = await self.worker.run(jobs.create_job, name, list(word_ids), list(components), mode,
                                        model or self.settings.model, force_refresh)
+        if estimate is not None:
+            cost = estimate.cost_batch if mode == "batch" else estimate.cost_immediate
+            await self.worker.run(lambda: jobs.update_job(job_id, estimated_tokens=estimate.tokens,
+                                                          estimated_cost=cost))
         self.events.emit(JobChanged(job_id))
         return job_id
 
