@@ -25,5 +25,13 @@ bench: $(STAMP)
 crash-test: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow -s
 
+package: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,package]'
+	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller packaging/floridify.spec
+
+package-check:
+	dist/floridify/floridify --version
+	QT_QPA_PLATFORM=offscreen dist/floridify/floridify-gui --self-check
+
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

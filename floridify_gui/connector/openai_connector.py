@@ -47,6 +47,8 @@ log = logging.getLogger("floridify_gui.connector")
 TERMINAL_STATUSES = {"completed", "failed", "expired", "cancelled"}
 TOKEN_FIELD = "floridify_token"
 MAX_TOKEN_LIMIT_RETRIES = 6
+# Returned by _follow_batch when OpenAI refused the batch for the token limit.
+_TOKEN_LIMIT: dict = {}
 
 
 class BatchUnavailable(Exception):
@@ -231,9 +233,15 @@ class OpenAIConnector:
         await self._budget.acquire(batch_file.model, batch_file.estimated_tokens)
         try:
             batch_id = await self._record_intent(batch_file)
-            return await self._follow_batch(batch_id, batch_file, attempt)
+            outcomes = await self._follow_batch(batch_id, batch_file, attempt)
         finally:
             await self._budget.release(batch_file.model, batch_file.estimated_tokens)
+
+        if outcomes is _TOKEN_LIMIT:
+            # Retried only after this file's tokens are released, so the
+            # smaller files do not wait for the budget this one held.
+            return await self._retry_after_token_limit(batch_file, attempt)
+        return outcomes
 
     async def _record_intent(self, batch_file: BatchFile) -> int:
         item_ids = [t.item_id for p in batch_file.requests for t in p.targets if t and t.item_id]
@@ -253,9 +261,13 @@ class OpenAIConnector:
         await self._budget.acquire(batch_file.model, batch_file.estimated_tokens)
         try:
             # attempt -1 marks a batch recorded by an earlier process.
-            return await self._follow_batch(batch_id, batch_file, -1)
+            outcomes = await self._follow_batch(batch_id, batch_file, -1)
         finally:
             await self._budget.release(batch_file.model, batch_file.estimated_tokens)
+
+        if outcomes is _TOKEN_LIMIT:
+            return await self._retry_after_token_limit(batch_file, 0)
+        return outcomes
 
     async def _follow_batch(self, batch_id: int, batch_file: BatchFile, attempt: int) -> dict[str, Outcome]:
         try:
@@ -267,7 +279,8 @@ class OpenAIConnector:
         if remote is None:
             return {}  # aborted while waiting: the batch runs on and is resumed later
         if _failed_for_token_limit(remote) and attempt < MAX_TOKEN_LIMIT_RETRIES:
-            return await self._retry_after_token_limit(batch_id, batch_file, remote, attempt)
+            await self._requeue_for_token_limit(batch_id, batch_file)
+            return _TOKEN_LIMIT
         return await self._collect(batch_id, batch_file, remote)
 
     async def _ensure_submitted(self, batch_id: int, batch_file: BatchFile, *, reconcile: bool) -> str:
@@ -418,8 +431,8 @@ class OpenAIConnector:
         await self._store(resolutions, batch_id=batch_id)
         return {p.request.key: outcome for p in batch_file.requests}
 
-    async def _retry_after_token_limit(self, batch_id, batch_file, remote, attempt) -> dict[str, Outcome]:
-        """Wait for enqueued tokens to drain, then send the same requests again in smaller files.
+    async def _requeue_for_token_limit(self, batch_id: int, batch_file: BatchFile) -> None:
+        """Put a batch refused for the enqueued-token limit back in the queue.
 
         OpenAI refuses the whole batch when the model's enqueued-token limit
         is exceeded; no request was processed, so no attempt is spent.
@@ -431,6 +444,8 @@ class OpenAIConnector:
         self.events.emit(Notice(self.job_id, "The batch exceeded the model's enqueued-token limit; "
                                 "its requests wait and go out again in smaller batches", "warning"))
 
+    async def _retry_after_token_limit(self, batch_file: BatchFile, attempt: int) -> dict[str, Outcome]:
+        """Send a refused file's requests again in smaller files, after a pause."""
         await asyncio.sleep(self.settings.poll_interval * (attempt + 1))
         smaller = split_into_files(batch_file.requests, max_tokens=self._budget.limit)
         parts = await asyncio.gather(*(self._run_file(f, attempt + 1) for f in smaller))
