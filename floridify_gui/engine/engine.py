@@ -298,9 +298,17 @@ class Engine:
             if immediate:
                 connector = self.connector(job_id, batch_mode=False, model=job.model)
                 await connector.request_many(pairs_for_items(items, job.model, self._temperature(job)))
+                await self._send_new_sense_items(job, connector)
                 await self._finish(job_id, connector, aborted=False)
             else:
                 await self._set_job(job_id, status="queued", finished_at=None)
+
+    async def _send_new_sense_items(self, job: Job, connector: OpenAIConnector) -> None:
+        """Send the sense items of headwords whose retried definitions now succeeded."""
+        if not await self.worker.run(jobs.expand_after_definitions, job.id):
+            return
+        items = await self.worker.run(jobs.items_to_do, job.id, 1)
+        await connector.request_many(pairs_for_items(items, job.model, self._temperature(job)))
 
     async def cancel_job(self, job_id: int) -> None:
         """Cancel a job and ask OpenAI to cancel its unfinished batches."""
