@@ -62,6 +62,9 @@ def open_database(path: str | os.PathLike) -> peewee.SqliteDatabase:
     try:
         db.connect(reuse_if_open=True)
         migrate(db)
+    except DatabaseError as exc:
+        db.close()
+        raise DatabaseError(f"Failed to open the database {path}: {exc}") from exc
     except peewee.DatabaseError as exc:
         db.close()
         raise DatabaseError(f"Failed to open the database {path}: {exc}") from exc
@@ -91,8 +94,8 @@ def migrate(db: peewee.SqliteDatabase) -> None:
     current = schema_version(db)
     if current > SCHEMA_VERSION:
         raise DatabaseError(
-            f"Failed to open the database: its schema version {current} is newer than "
-            f"this release supports ({SCHEMA_VERSION}); update Floridify"
+            f"its schema version {current} is newer than this release supports "
+            f"({SCHEMA_VERSION}); update Floridify"
         )
 
     migrator = SqliteMigrator(db)
