@@ -61,7 +61,7 @@ def system_prompt() -> str:
     return _read_prompt("system")
 
 
-def _store_entry_value(word_id: int, sense_id: int | None, result: BaseModel) -> None:
+def store_entry_value(word_id: int, sense_id: int | None, result: BaseModel) -> None:
     """Store a component's result as the entry's value for that word or sense."""
     scope = f"sense:{sense_id}" if sense_id is not None else f"word:{word_id}"
     component = _COMPONENT_BY_MODEL[type(result)]
@@ -106,7 +106,7 @@ def _store_definitions(word_id: int, sense_id: int | None, result: BaseModel) ->
         Sense.insert_many(rows).execute()
 
 
-def _component(name, label, level, model, description, max_tokens=600, apply=_store_entry_value):
+def _component(name, label, level, model, description, max_tokens=600, apply=store_entry_value):
     return Component(name, label, level, model, description, max_tokens, apply)
 
 

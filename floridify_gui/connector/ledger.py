@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from floridify_gui.components import COMPONENTS
+from floridify_gui.components import COMPONENTS, store_entry_value
 from floridify_gui.connector.requests import FAILED, SUCCEEDED, TRUNCATED, Outcome, StructuredRequest
 from floridify_gui.cost import pricing
 from floridify_gui.storage import CachedResponse, Job, JobItem, RemoteBatch, chunked, now
@@ -70,16 +70,8 @@ def store_resolutions(resolutions: Sequence[Resolution], *, job_id: int | None, 
 
 def _store_chunk(chunk: Sequence[Resolution], *, job_id, batch_id, batch: bool) -> list[int]:
     _write_cache([r for r in chunk if r.outcome.succeeded and not r.cache_hit])
-
-    changed: list[int] = []
-    for resolution in chunk:
-        for target in resolution.targets:
-            if resolution.outcome.succeeded:
-                COMPONENTS[resolution.request.component].apply(
-                    target.word_id, target.sense_id, resolution.outcome.parsed
-                )
-            if target.item_id is not None and _update_item(target.item_id, resolution, batch_id):
-                changed.append(target.item_id)
+    _apply_to_entries([r for r in chunk if r.outcome.succeeded])
+    changed = _update_items(chunk, batch_id)
 
     if job_id is not None:
         _add_job_totals(job_id, chunk, batch=batch)
@@ -92,66 +84,96 @@ def _store_chunk(chunk: Sequence[Resolution], *, job_id, batch_id, batch: bool) 
 
 def _write_cache(resolutions: Sequence[Resolution]) -> None:
     rows = [
-        {
-            "key": r.request.key,
-            "model": r.request.model,
-            "component": r.request.component,
-            "content": r.outcome.content,
-            "prompt_tokens": r.outcome.prompt_tokens,
-            "completion_tokens": r.outcome.completion_tokens,
-            "created_at": now(),
-        }
+        (r.request.key, r.request.model, r.request.component, r.outcome.content,
+         r.outcome.prompt_tokens, r.outcome.completion_tokens, now())
         for r in resolutions
     ]
-    for part in chunked(rows, 7):
-        CachedResponse.insert_many(part).on_conflict_replace().execute()
+    if rows:
+        database_proxy.obj.connection().executemany(
+            "INSERT OR REPLACE INTO cached_response (key, model, component, content, prompt_tokens, "
+            "completion_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _update_item(item_id: int, resolution: Resolution, batch_id: int | None) -> bool:
-    """Record the outcome on one item; return False when the item already ended.
+_UPSERT_ENTRY_VALUE = (
+    "INSERT INTO entry_value (word_id, sense_id, scope, component, value, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (scope, component) "
+    "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+)
 
-    An item that already succeeded keeps its result: a batch merged twice,
-    or merged after the user retried the item immediately, changes nothing.
+
+def _apply_to_entries(resolutions: Sequence[Resolution]) -> None:
+    """Apply results to their entries: one executemany for plain values, the rest one by one.
+
+    Building one peewee query per value cost far more than SQLite's work
+    on 50,000-item batches, hence the raw statement for the common case.
     """
-    outcome = resolution.outcome
-    query = JobItem.update(_item_fields(resolution)).where(
-        (JobItem.id == item_id) & (JobItem.status != SUCCEEDED)
-    )
-    if batch_id is not None:
-        query = query.where((JobItem.batch == batch_id) | (JobItem.batch.is_null()))
-    updated = query.execute()
-    if updated and outcome.status == TRUNCATED:
-        _raise_output_budget(item_id, resolution.request)
-    return bool(updated)
+    rows = []
+    stamp = now()
+    for resolution in resolutions:
+        component = COMPONENTS[resolution.request.component]
+        for target in resolution.targets:
+            if component.apply is not store_entry_value:
+                component.apply(target.word_id, target.sense_id, resolution.outcome.parsed)
+                continue
+            scope = f"sense:{target.sense_id}" if target.sense_id is not None else f"word:{target.word_id}"
+            rows.append((target.word_id, target.sense_id, scope, component.name,
+                         resolution.outcome.content, stamp))
+    if rows:
+        database_proxy.obj.connection().executemany(_UPSERT_ENTRY_VALUE, rows)
 
 
-def _item_fields(resolution: Resolution) -> dict:
+_UPDATE_ITEM = (
+    "UPDATE job_item SET status = ?, outcome_code = ?, outcome_message = ?, request_key = ?, "
+    "cache_hit = ?, updated_at = ?, result = ?, attempts = attempts + ?, batch_id = ?, "
+    "max_tokens = COALESCE(?, max_tokens) WHERE id = ?"
+)
+
+
+def _update_items(chunk: Sequence[Resolution], batch_id: int | None) -> list[int]:
+    """Record each outcome on its items; return the ids that changed.
+
+    An item that already succeeded keeps its result, and an item that has
+    moved to another batch is left alone: a batch merged twice, or merged
+    after the user retried the item immediately, changes nothing.
+    """
+    wanted = {t.item_id: r for r in chunk for t in r.targets if t.item_id is not None}
+    open_items = _open_items(list(wanted), batch_id)
+    rows = [_item_row(item_id, wanted[item_id], current_batch) for item_id, current_batch in open_items]
+    if rows:
+        database_proxy.obj.connection().executemany(_UPDATE_ITEM, rows)
+    return [item_id for item_id, _ in open_items]
+
+
+def _open_items(item_ids: list[int], batch_id: int | None) -> list[tuple[int, int | None]]:
+    found = []
+    for part in chunked(item_ids, 1):
+        query = JobItem.select(JobItem.id, JobItem.batch).where(
+            JobItem.id.in_(part) & (JobItem.status != SUCCEEDED))
+        if batch_id is not None:
+            query = query.where((JobItem.batch == batch_id) | JobItem.batch.is_null())
+        found.extend(query.tuples())
+    return found
+
+
+def _item_row(item_id: int, resolution: Resolution, current_batch: int | None) -> tuple:
     outcome = resolution.outcome
-    fields = {
-        JobItem.outcome_code: outcome.code,
-        JobItem.outcome_message: outcome.message,
-        JobItem.request_key: resolution.request.key,
-        JobItem.cache_hit: resolution.cache_hit,
-        JobItem.updated_at: now(),
-    }
     if outcome.transient:
         # A rate limit, an expired batch or a cancelled batch is nobody's
         # fault: the item goes out again without spending an attempt.
-        fields[JobItem.status] = "pending"
-        fields[JobItem.batch] = None
-        return fields
+        status, result, attempts, batch = "retrying", None, 0, None
+    else:
+        status, batch = outcome.status, current_batch
+        result = outcome.content if outcome.succeeded else None
+        attempts = 0 if resolution.cache_hit else 1
+    budget = _larger_budget(resolution.request) if outcome.status == TRUNCATED else None
+    return (status, outcome.code, outcome.message, resolution.request.key, resolution.cache_hit, now(),
+            result, attempts, batch, budget, item_id)
 
-    fields[JobItem.status] = outcome.status
-    fields[JobItem.result] = outcome.content if outcome.succeeded else None
-    if not resolution.cache_hit:
-        fields[JobItem.attempts] = JobItem.attempts + 1
-    return fields
 
-
-def _raise_output_budget(item_id: int, request: StructuredRequest) -> None:
+def _larger_budget(request: StructuredRequest) -> int:
     """Double the output budget of a truncated item so its retry is not sent unchanged."""
     budget = request.body.get("max_completion_tokens") or COMPONENTS[request.component].max_tokens
-    JobItem.update(max_tokens=budget * 2).where(JobItem.id == item_id).execute()
+    return budget * 2
 
 
 def _add_job_totals(job_id: int, chunk: Sequence[Resolution], *, batch: bool) -> None:
