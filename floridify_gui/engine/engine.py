@@ -222,6 +222,9 @@ class Engine:
 
             await self._set_job(job.id, stage=stage_name)
             self.events.emit(JobProgress(job.id, 0, len(items), f"Sending {len(items)} {stage_name} requests"))
+            # FIXME(engine): on 50,000 items the client side costs about 5x the floor of
+            # tests/benchmarks/bench_batch_cycle.py; building the request bodies here and
+            # validating the results are the largest costs left.
             pairs = pairs_for_items(items, job.model, self._temperature(job))
             await connector.request_many(pairs, force_refresh=job.force_refresh)
             if connector.batch_mode:
