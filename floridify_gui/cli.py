@@ -261,6 +261,11 @@ async def _status(args) -> int:
     return EXIT_OK
 
 
+def _print_notice(event) -> None:
+    if isinstance(event, Notice):
+        print(f"{event.level}: {event.text}", file=sys.stderr)
+
+
 def _job_status_or_usage(job_id: int) -> dict:
     if Job.get_or_none(Job.id == job_id) is None:
         raise UsageError(f"job {job_id} not found; `floridify batch status` shows the most recent job")
@@ -273,6 +278,7 @@ async def _resume(args) -> int:
         if args.job:
             await engine.worker.run(_job_status_or_usage, args.job)
             return await _run_and_summarise(engine, args.job)
+        engine.events.subscribe(_print_notice)
         job_ids = await engine.resume_unfinished()
         if not job_ids:
             print("No unfinished job.")

@@ -353,7 +353,8 @@ def _mark_merged(batch_id: int) -> None:
 
 
 def _unfinished_job_ids() -> list[int]:
-    query = Job.select(Job.id).where(Job.status.in_(["running", "waiting"])).order_by(Job.position)
+    # Queued jobs count too: a process may have died between creating a job and starting it.
+    query = Job.select(Job.id).where(Job.status.in_(["running", "waiting", "queued"])).order_by(Job.position)
     return [job.id for job in query]
 
 

@@ -256,11 +256,33 @@ def claim_job(job_id: int, owner: str) -> bool:
     """
     stale = now() - STALE_OWNER_SECONDS
     with database_proxy.atomic("IMMEDIATE"):
+        current = Job.get_by_id(job_id).owner
+        if current and _is_dead_local_process(current):
+            current_is_dead = Job.owner == current
+        else:
+            current_is_dead = Job.heartbeat_at < stale
         claimed = Job.update(owner=owner, heartbeat_at=now()).where(
-            (Job.id == job_id)
-            & (Job.owner.is_null() | (Job.owner == owner) | (Job.heartbeat_at < stale))
+            (Job.id == job_id) & (Job.owner.is_null() | (Job.owner == owner) | current_is_dead)
         ).execute()
     return bool(claimed)
+
+
+def _is_dead_local_process(owner: str) -> bool:
+    """Tell whether `owner` names a process on this host that no longer exists.
+
+    Owners on other hosts (a database on a shared folder) can only be
+    judged by their heartbeat.
+    """
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def heartbeat(job_id: int, owner: str) -> None:
