@@ -18,7 +18,7 @@ from floridify_gui.storage.models import database_proxy
 
 log = logging.getLogger("floridify_gui.connector")
 
-MERGE_CHUNK = 500
+MERGE_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -145,13 +145,17 @@ def _update_items(chunk: Sequence[Resolution], batch_id: int | None) -> list[int
 
 
 def _open_items(item_ids: list[int], batch_id: int | None) -> list[tuple[int, int | None]]:
-    found = []
-    for part in chunked(item_ids, 1):
-        query = JobItem.select(JobItem.id, JobItem.batch).where(
-            JobItem.id.in_(part) & (JobItem.status != SUCCEEDED))
+    """Return (id, batch id) of the items among `item_ids` that may still take an outcome."""
+    connection = database_proxy.obj.connection()
+    found: list[tuple[int, int | None]] = []
+    for part in chunked(item_ids, 2):
+        marks = ",".join("?" * len(part))
+        sql = f"SELECT id, batch_id FROM job_item WHERE id IN ({marks}) AND status != 'succeeded'"
+        params: list = list(part)
         if batch_id is not None:
-            query = query.where((JobItem.batch == batch_id) | JobItem.batch.is_null())
-        found.extend(query.tuples())
+            sql += " AND (batch_id = ? OR batch_id IS NULL)"
+            params.append(batch_id)
+        found.extend(connection.execute(sql, params).fetchall())
     return found
 
 
@@ -213,10 +217,10 @@ def record_intent(job_id: int | None, model: str, token: str, item_ids: Sequence
             job=job_id, token=token, model=model, step="intent",
             request_count=request_count, estimated_tokens=estimated_tokens,
         )
-        for part in chunked(list(item_ids), 1):
-            JobItem.update(status="submitted", batch=batch.id, updated_at=now()).where(
-                JobItem.id.in_(part)
-            ).execute()
+        stamp = now()
+        database_proxy.obj.connection().executemany(
+            "UPDATE job_item SET status = 'submitted', batch_id = ?, updated_at = ? WHERE id = ?",
+            [(batch.id, stamp, item_id) for item_id in item_ids])
     log.debug("Recorded intent for batch %s (%s requests)", token, request_count)
     return batch.id
 

@@ -99,12 +99,37 @@ def build_request(
     if temperature is not None:
         body["temperature"] = temperature
 
-    body_json = canonical_json(body)
+    body_json = _canonical_body(body, component)
     key = hashlib.sha256(body_json.encode("utf-8")).hexdigest()
     return StructuredRequest(component=component, body=body, key=key, body_json=body_json)
 
 
 _FORMATS: dict[str, dict] = {}
+_FORMAT_JSON: dict[str, str] = {}
+
+
+def _canonical_body(body: dict[str, Any], component: str) -> str:
+    """Return canonical_json(body), reusing the serialised schema of the component.
+
+    The schema is most of a body's text and the same for every request of a
+    component; serialising it once per component instead of once per
+    request makes building 50,000 requests several times faster. The
+    output is byte-identical to canonical_json(body), which a test checks.
+    """
+    if component not in _FORMAT_JSON:
+        _FORMAT_JSON[component] = canonical_json(body["response_format"])
+
+    # Keys in sorted order, as canonical_json writes them.
+    parts = [f'{{"max_completion_tokens":{canonical_json(body["max_completion_tokens"])}']
+    messages = ",".join(
+        f'{{"content":{canonical_json(m["content"])},"role":{canonical_json(m["role"])}}}'
+        for m in body["messages"]
+    )
+    parts.append(f',"messages":[{messages}],"model":{canonical_json(body["model"])}')
+    parts.append(f',"response_format":{_FORMAT_JSON[component]}')
+    if "temperature" in body:
+        parts.append(f',"temperature":{canonical_json(body["temperature"])}')
+    return "".join(parts) + "}"
 
 
 def _response_format(component: str) -> dict:

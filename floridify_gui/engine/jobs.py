@@ -149,10 +149,12 @@ def expand_after_definitions(job_id: int) -> int:
     if not sense_level:
         return 0
 
-    done_words = [i.word_id for i in JobItem.select(JobItem.word).where(
-        (JobItem.job == job_id) & (JobItem.component == DEFINITIONS) & (JobItem.status == "succeeded"))]
-    planned = {i.word_id for i in JobItem.select(JobItem.word).where(
-        (JobItem.job == job_id) & (JobItem.sense.is_null(False)))}
+    connection = database_proxy.obj.connection()
+    done_words = [row[0] for row in connection.execute(
+        "SELECT word_id FROM job_item WHERE job_id = ? AND component = ? AND status = 'succeeded'",
+        (job_id, DEFINITIONS))]
+    planned = {row[0] for row in connection.execute(
+        "SELECT DISTINCT word_id FROM job_item WHERE job_id = ? AND sense_id IS NOT NULL", (job_id,))}
     to_expand = [w for w in done_words if w not in planned]
 
     plans: list[ItemPlan] = []
@@ -180,46 +182,36 @@ class ItemContext:
     max_tokens: int | None
 
 
+_CONTEXT_SQL = (
+    "SELECT i.id, i.word_id, i.sense_id, i.component, i.headword, i.part_of_speech, i.gloss, "
+    "s.example, i.max_tokens FROM job_item i LEFT JOIN sense s ON s.id = i.sense_id "
+)
+
+
+def _contexts(where: str, params: Sequence) -> list[ItemContext]:
+    """Run the item-context query with a WHERE clause; raw rows because there may be 100,000s."""
+    cursor = database_proxy.obj.connection().execute(_CONTEXT_SQL + where, list(params))
+    return [ItemContext(*row) for row in cursor.fetchall()]
+
+
 def items_to_do(job_id: int, stage: int) -> list[ItemContext]:
     """Return the job's items of `stage` that still need a request."""
-    query = (
-        JobItem.select(JobItem, Sense.example)
-        .join(Sense, peewee.JOIN.LEFT_OUTER, on=(JobItem.sense == Sense.id))
-        .where((JobItem.job == job_id) & (JobItem.stage == stage) & (JobItem.status.in_(TO_DO)))
-        .order_by(JobItem.id)
-        .objects()
-    )
-    return [_context(row) for row in query]
+    marks = ",".join("?" * len(TO_DO))
+    return _contexts(f"WHERE i.job_id = ? AND i.stage = ? AND i.status IN ({marks}) ORDER BY i.id",
+                     [job_id, stage, *TO_DO])
 
 
 def items_by_id(item_ids: Sequence[int]) -> list[ItemContext]:
     """Return the request context of the given items."""
     contexts = []
     for part in chunked(list(item_ids), 1):
-        query = (
-            JobItem.select(JobItem, Sense.example)
-            .join(Sense, peewee.JOIN.LEFT_OUTER, on=(JobItem.sense == Sense.id))
-            .where(JobItem.id.in_(part))
-            .objects()
-        )
-        contexts.extend(_context(row) for row in query)
+        contexts.extend(_contexts(f"WHERE i.id IN ({','.join('?' * len(part))})", part))
     return contexts
 
 
 def items_in_batch(batch_id: int) -> list[ItemContext]:
     """Return the items a batch still owes a result."""
-    query = (
-        JobItem.select(JobItem, Sense.example)
-        .join(Sense, peewee.JOIN.LEFT_OUTER, on=(JobItem.sense == Sense.id))
-        .where((JobItem.batch == batch_id) & (JobItem.status == "submitted"))
-        .objects()
-    )
-    return [_context(row) for row in query]
-
-
-def _context(row) -> ItemContext:
-    return ItemContext(row.id, row.word_id, row.sense_id, row.component, row.headword,
-                       row.part_of_speech, row.gloss, row.example, row.max_tokens)
+    return _contexts("WHERE i.batch_id = ? AND i.status = 'submitted'", [batch_id])
 
 
 def unfinished_batches(job_id: int) -> list[RemoteBatch]:

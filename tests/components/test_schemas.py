@@ -237,3 +237,13 @@ def test_request_key_changes_with_input(changed):
 
     assert other.key != build_request("synonyms", OCEAN, MODEL).key
 
+
+
+@pytest.mark.parametrize("temperature", [None, 0.7])
+@pytest.mark.parametrize("name", list(COMPONENTS))
+def test_body_json_matches_canonical_json(name, temperature):
+
+    context = RequestContext("ocean", "noun", 'a "large" sea', "the ocean’s \\ edge")
+    request = build_request(name, context, "gpt-4o-mini", temperature=temperature)
+
+    assert request.body_json == canonical_json(request.body)
