@@ -416,20 +416,29 @@ class OpenAIConnector:
             self.events.emit(Notice(self.job_id, text, "warning"))
 
     async def _fail_batch(self, batch_id: int, batch_file: BatchFile, remote) -> dict[str, Outcome]:
-        """A batch that ended `failed` fails its own items only, with OpenAI's reason."""
+        """A batch that ended `failed` fails its own items only, with OpenAI's reason.
+
+        An error that names an input line goes to the request on that line
+        (lines are numbered from 1 in the order the file was written); the
+        other requests get the batch's first error.
+        """
         errors = [e.model_dump() for e in ((remote.errors and remote.errors.data) or [])]
         first = errors[0] if errors else {}
-        code = first.get("code") or "batch_failed"
-        message = first.get("message") or "The batch failed validation"
-        if first.get("line") is not None:
-            message = f"{message} (input line {first['line']})"
+        batch_outcome = failure(first.get("code") or "batch_failed",
+                                "The batch failed validation: " + (first.get("message") or "no reason given"))
+        outcomes = {p.request.key: batch_outcome for p in batch_file.requests}
+        for error in errors:
+            line = error.get("line")
+            if isinstance(line, int) and 1 <= line <= len(batch_file.requests):
+                key = batch_file.requests[line - 1].request.key
+                outcomes[key] = failure(error.get("code") or "batch_failed",
+                                        f"{error.get('message') or 'Invalid request'} (input line {line})")
 
-        await self.worker.run(ledger.update_batch, batch_id,
-                              {"step": "merged", "errors": ledger.batch_errors_json(errors), "message": message})
-        outcome = failure(code, message)
-        resolutions = [Resolution(p.request, outcome, p.targets) for p in batch_file.requests]
+        await self.worker.run(ledger.update_batch, batch_id, {
+            "step": "merged", "errors": ledger.batch_errors_json(errors), "message": batch_outcome.message})
+        resolutions = [Resolution(p.request, outcomes[p.request.key], p.targets) for p in batch_file.requests]
         await self._store(resolutions, batch_id=batch_id)
-        return {p.request.key: outcome for p in batch_file.requests}
+        return outcomes
 
     async def _requeue_for_token_limit(self, batch_id: int, batch_file: BatchFile) -> None:
         """Put a batch refused for the enqueued-token limit back in the queue.
@@ -491,10 +500,12 @@ def _status_failure(exc: openai.APIStatusError) -> Outcome:
 
 
 def _short(exc: Exception) -> str:
-    text = str(exc)
-    if "<html" in text.lower():
-        return "an HTML error page instead of JSON"
-    return text[:300]
+    """Describe an API error in one line; an HTML error page from a proxy is named as such."""
+    response = getattr(exc, "response", None)
+    content_type = response.headers.get("content-type", "") if response is not None else ""
+    if "text/html" in content_type or "<html" in str(exc).lower():
+        return f"an HTML error page instead of JSON (HTTP {response.status_code if response is not None else '?'})"
+    return str(exc)[:300]
 
 
 def _failed_for_token_limit(remote) -> bool:

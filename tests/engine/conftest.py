@@ -23,9 +23,9 @@ def make_engine(tmp_path, simulator):
 
     def run(body, **settings):
         async def main():
-            engine = Engine(db_path, EngineSettings(
-                api_key="sk-test-key", base_url=simulator.base_url, poll_interval=0.05,
-                max_poll_interval=0.2, retry_delay=0.01, max_retries=1, **settings))
+            options = dict(api_key="sk-test-key", base_url=simulator.base_url, poll_interval=0.05,
+                           max_poll_interval=0.2, retry_delay=0.01, max_retries=1)
+            engine = Engine(db_path, EngineSettings(**{**options, **settings}))
             try:
                 return await body(engine)
             finally:

@@ -1,0 +1,146 @@
+"""Every way a batch or a request can end, one case per row, against the simulator."""
+
+import json
+
+import pytest
+
+from floridify_gui.connector.batch_files import ParsedResults, parse_result_file
+from floridify_gui.connector.pacing import RateLimitPacer, parse_reset
+from floridify_gui.engine import report
+from floridify_gui.events import BatchChanged
+from floridify_gui.storage import JobItem
+from tests.engine.conftest import import_text
+
+WORDS = "\n".join(f"item{n}" for n in range(12)) + "\n"
+
+
+async def _run(engine, mode="batch", words=WORDS):
+    word_ids = await import_text(engine, words)
+    job_id = await engine.create_job("matrix", word_ids, ["etymology"], mode)
+    await engine.run_job(job_id)
+    status = await engine.worker.run(report.job_status, job_id)
+    items = await engine.worker.run(lambda: list(JobItem.select().order_by(JobItem.id)))
+    return status, items
+
+
+def test_error_file_lines_fail_their_items(make_engine, simulator):
+    simulator.configure(error_rate=0.3)
+
+    status, items = make_engine(_run)
+
+    failed = [item for item in items if item.status == "failed"]
+    assert failed
+    assert {item.outcome_code for item in failed} == {"server_error"}
+    assert status["items"]["succeeded"] == 12 - len(failed)
+
+
+def test_batch_without_output_file_fails_every_item(make_engine, simulator):
+    simulator.configure(error_rate=1.0)
+
+    status, items = make_engine(_run)
+
+    assert status["items"]["failed"] == 12
+    assert status["batches"][0]["status"] == "completed"
+    assert all(item.attempts == 1 for item in items)
+
+
+def test_cancelled_batch_keeps_results_and_requeues_rest(make_engine, simulator):
+    simulator.configure(cancel_after_fraction=0.5)
+
+    async def body(engine):
+        engine.events.subscribe(lambda e: simulator.configure(cancel_after_fraction=None)
+                                if isinstance(e, BatchChanged) else None)
+        return await _run(engine)
+
+    status, items = make_engine(body)
+
+    assert status["batches"][0]["status"] == "cancelled"
+    assert status["items"]["succeeded"] == 12
+    assert max(item.attempts for item in items) == 1
+
+
+def test_validation_failure_maps_line_to_item(make_engine, simulator):
+    simulator.configure(fail_batches_with="duplicate_custom_id")
+
+    status, items = make_engine(_run)
+
+    messages = [item.outcome_message for item in items]
+    assert status["items"]["failed"] == 12
+    assert sum("(input line 2)" in message for message in messages) == 1
+    assert sum(message.startswith("The batch failed validation") for message in messages) == 11
+    assert status["batches"][0]["status"] == "failed"
+
+
+def test_chat_rate_limit_is_retried_by_sdk(make_engine, simulator):
+    simulator.configure(chat_429_count=2)
+
+    status, _ = make_engine(lambda engine: _run(engine, "immediate", "ocean\n"), max_retries=3)
+
+    assert status["items"]["succeeded"] == 1
+
+
+def test_chat_server_errors_are_retried(make_engine, simulator):
+    simulator.configure(chat_500_count=1)
+
+    status, _ = make_engine(lambda engine: _run(engine, "immediate", "ocean\n"), max_retries=2)
+
+    assert status["items"]["succeeded"] == 1
+
+
+def test_persistent_server_errors_end_failed_after_rounds(make_engine, simulator):
+    simulator.configure(chat_500_count=1000)
+
+    status, items = make_engine(lambda engine: _run(engine, "immediate", "ocean\n"), max_retries=0)
+
+    assert status["items"]["failed"] == 1
+    assert items[0].outcome_code == "http_500"
+    assert status["requests_sent"] == 0
+
+
+@pytest.mark.allow_warnings
+def test_failed_polls_do_not_fail_the_batch(make_engine, simulator, caplog):
+    simulator.configure(poll_html_count=2, poll_500_count=2, poll_429_count=1)
+
+    status, _ = make_engine(_run, max_retries=0)
+
+    assert status["items"]["succeeded"] == 12
+    assert "Failed to poll batch" in caplog.text
+    assert "HTML error page" in caplog.text
+
+
+@pytest.mark.allow_warnings
+def test_unknown_custom_ids_are_reported_not_matched():
+    line = {"custom_id": "stranger", "response": {"status_code": 200, "body": {"choices": []}}, "error": None}
+    data = (json.dumps(line) + "\n" + "not json\n").encode()
+    results = ParsedResults()
+
+    parse_result_file(data, {"known": "etymology"}, results)
+
+    assert results.unknown_ids == ["stranger"]
+    assert results.outcomes == {}
+    assert results.malformed_lines == 1
+
+
+def test_non_200_line_is_a_failure():
+    body = {"error": {"code": "invalid_request_error", "message": "Bad schema"}}
+    line = {"custom_id": "known", "response": {"status_code": 400, "body": body}, "error": None}
+    results = ParsedResults()
+
+    parse_result_file((json.dumps(line) + "\n").encode(), {"known": "etymology"}, results)
+
+    assert results.outcomes["known"].status == "failed"
+    assert results.outcomes["known"].code == "invalid_request_error"
+
+
+@pytest.mark.parametrize("text, seconds", [("1s", 1.0), ("6m0s", 360.0), ("20ms", 0.02), ("1m30.5s", 90.5), ("", 0.0)])
+def test_reset_durations_parse(text, seconds):
+    assert parse_reset(text) == pytest.approx(seconds)
+
+
+def test_pacer_waits_when_limit_nearly_spent():
+    pacer = RateLimitPacer()
+
+    pacer.update({"x-ratelimit-limit-requests": "100", "x-ratelimit-remaining-requests": "1",
+                  "x-ratelimit-reset-requests": "2s"})
+
+    assert pacer._resume_at > 0
