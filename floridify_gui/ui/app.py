@@ -1,0 +1,170 @@
+"""Start-up of the desktop app: the `floridify-gui` command."""
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from floridify_gui.engine import Engine, EngineSettings, JobQueue
+from floridify_gui.logs import register_secret, setup_logging
+from floridify_gui.storage import DatabaseError, DatabaseWorker
+
+log = logging.getLogger("floridify_gui.ui")
+
+EXIT_NO_DISPLAY = 2
+EXIT_START_FAILED = 1
+
+# Short enough that a demo batch job finishes while the user watches.
+DEMO_BATCH_SECONDS = 4.0
+DEMO_API_KEY = "demo-key-for-the-local-simulator"
+
+NO_DISPLAY_MESSAGE = (
+    "Failed to start Floridify Desktop: no display found (DISPLAY and WAYLAND_DISPLAY are not set).\n"
+    "Use the command line instead: run `floridify --help`. To run the window without a screen, "
+    "set QT_QPA_PLATFORM=offscreen."
+)
+
+
+def display_available() -> bool:
+    """Return False on a Linux or BSD machine without a display server, where Qt would abort."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def create_main_window(db_path: Path | None = None, *, settings=None, key_lookup=None, simulator=None):
+    """Build the engine, its services and the main window (without starting the job queue).
+
+    Args:
+        db_path: Database file; defaults to the settings' or the default location.
+        settings: AppSettings; defaults to those saved with QSettings.
+        key_lookup: ApiKeyLookup; defaults to $OPENAI_API_KEY, then the system keyring.
+        simulator: A started Simulator to talk to instead of the configured base URL.
+            Without a key and without one, a simulator is started (demo mode) and
+            stopped when the window closes.
+
+    Returns:
+        The MainWindow; call `start_main_window(window)` once the event loop runs.
+
+    Raises:
+        DatabaseError: the database cannot be opened.
+    """
+    from floridify_gui.ui.bridge import EngineBridge
+    from floridify_gui.ui.main_window import MainWindow
+    from floridify_gui.ui.services import Services
+    from floridify_gui.ui.settings import database_path, find_api_key, load_settings
+
+    settings = settings or load_settings()
+    key_lookup = key_lookup or find_api_key()
+    register_secret(key_lookup.key)
+    demo_mode = key_lookup.key is None
+    own_simulator = None
+    if demo_mode and simulator is None:
+        own_simulator = simulator = _start_demo_simulator()
+
+    db_path = Path(db_path) if db_path is not None else database_path(settings)
+    engine = Engine(db_path, _engine_settings(settings, key_lookup.key, simulator))
+    services = Services(engine=engine, queue=JobQueue(engine), reader=DatabaseWorker(engine.db),
+                        bridge=EngineBridge(engine.events))
+    window = MainWindow(services, settings, demo_mode=demo_mode, key_lookup=key_lookup, db_path=db_path)
+    # Owned by the window, so Qt deletes it on the GUI thread and never a garbage collection elsewhere.
+    services.bridge.setParent(window)
+    window.simulator = simulator
+    if own_simulator is not None:
+        window.closed.connect(own_simulator.stop)
+    log.info("Opened %s%s", db_path, " in demo mode" if demo_mode else "")
+    return window
+
+
+def _engine_settings(settings, api_key: str | None, simulator) -> EngineSettings:
+    return EngineSettings(
+        api_key=api_key or DEMO_API_KEY,
+        base_url=simulator.base_url if simulator is not None else (settings.base_url or None),
+        model=settings.model,
+        max_in_flight=settings.max_in_flight,
+        poll_interval=settings.poll_interval if simulator is None else min(settings.poll_interval, 1.0),
+        fallback_to_immediate=settings.fallback_to_immediate,
+        enqueued_token_budget=settings.enqueued_token_budget,
+    )
+
+
+def _start_demo_simulator():
+    from floridify_gui.simulator import Simulator, SimulatorConfig
+
+    simulator = Simulator(SimulatorConfig(batch_duration=DEMO_BATCH_SECONDS)).start()
+    log.info("No API key found; demo mode uses the built-in simulator at %s", simulator.base_url)
+    return simulator
+
+
+def start_main_window(window) -> None:
+    """Start the job queue and the first reads; the event loop must be running.
+
+    The queue runs jobs that were running or waiting for remote batches at
+    the last close first, so their batches are polled and merged again
+    without being resubmitted.
+    """
+    window.services.queue.start()
+    window.queue_pane.mark_dirty()
+    window.results_pane.refresh_jobs()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the desktop app until its window closes; return the exit code."""
+    if not display_available():
+        print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return EXIT_NO_DISPLAY
+
+    import qasync
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    _setup_logging()
+    app = QApplication(list(sys.argv if argv is None else argv))
+    app.setOrganizationName("Floridify")
+    app.setApplicationName("Floridify Desktop")
+    app.setQuitOnLastWindowClosed(False)  # the loop stops when shutdown has finished instead
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        window = create_main_window()
+    except DatabaseError as error:
+        log.error("%s", error)
+        QMessageBox.critical(None, "Floridify", f"{error}\n\nChoose another database location with FLORIDIFY_DB.")
+        return EXIT_START_FAILED
+
+    window.show()
+    with loop:
+        loop.run_until_complete(_run(window))
+        loop.run_until_complete(_cancel_leftover_tasks())
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    return 0
+
+
+async def _run(window) -> None:
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    start_main_window(window)
+    await closed.wait()
+
+
+async def _cancel_leftover_tasks() -> None:
+    """Cancel the tasks still pending at exit, so that none is destroyed while pending."""
+    current = asyncio.current_task()
+    leftovers = [task for task in asyncio.all_tasks() if task is not current]
+    for task in leftovers:
+        task.cancel()
+    if leftovers:
+        await asyncio.wait(leftovers, timeout=5)
+        log.debug("Cancelled %s leftover task(s) at exit", len(leftovers))
+
+
+def _setup_logging() -> None:
+    try:
+        setup_logging(logging.INFO, console=sys.stderr is not None and sys.stderr.isatty())
+    except OSError as error:
+        # The app works without a log file, so it only reports the problem on stderr.
+        if sys.stderr is not None:
+            print(f"Failed to open the log file: {error}. Continuing without it.", file=sys.stderr)

@@ -1,0 +1,79 @@
+"""Writing the result grid's rows to CSV or JSON Lines (no Qt here; runs on the reader thread)."""
+
+import csv
+import json
+import os
+from pathlib import Path
+
+from floridify_gui.ui import queries
+from floridify_gui.ui.queries import ItemFilter, ItemRow
+
+FIELDS = ["id", "job_id", "headword", "part_of_speech", "gloss", "component", "status", "outcome_message",
+          "attempts", "updated_at", "result"]
+CHUNK_ROWS = 500
+
+
+def export_items(item_filter: ItemFilter, path: str | os.PathLike, file_format: str) -> int:
+    """Write every item `item_filter` shows to `path` and return how many were written.
+
+    Args:
+        file_format: "csv" or "jsonl". In both, `result` is the full result
+            JSON (a string in CSV, an object in JSON Lines).
+
+    Raises:
+        OSError: the file cannot be written.
+        ValueError: an unknown format.
+    """
+    if file_format not in ("csv", "jsonl"):
+        raise ValueError(f"Failed to export: unknown format {file_format!r}; use csv or jsonl")
+
+    path = Path(path)
+    temporary = path.with_name(path.name + ".part")
+    with open(temporary, "w", encoding="utf-8", newline="") as stream:
+        count = _write_csv(item_filter, stream) if file_format == "csv" else _write_jsonl(item_filter, stream)
+    # Replace only a complete file, so a failed export never leaves half a file under the chosen name.
+    os.replace(temporary, path)
+    return count
+
+
+def _chunks(item_filter: ItemFilter):
+    ids = queries.item_ids(item_filter)
+    for start in range(0, len(ids), CHUNK_ROWS):
+        part = list(ids[start:start + CHUNK_ROWS])
+        results = queries.item_results(part)
+        yield [(row, results.get(row.id)) for row in queries.item_rows(part) if row is not None]
+
+
+def _record(row: ItemRow, result: str | None) -> dict:
+    record = {name: getattr(row, name) for name in FIELDS if name != "result"}
+    record["result"] = result
+    return record
+
+
+def _write_csv(item_filter: ItemFilter, stream) -> int:
+    writer = csv.DictWriter(stream, fieldnames=FIELDS)
+    writer.writeheader()
+    count = 0
+    for chunk in _chunks(item_filter):
+        writer.writerows(_record(row, result) for row, result in chunk)
+        count += len(chunk)
+    return count
+
+
+def _write_jsonl(item_filter: ItemFilter, stream) -> int:
+    count = 0
+    for chunk in _chunks(item_filter):
+        for row, result in chunk:
+            record = _record(row, result)
+            record["result"] = json.loads(result) if result else None
+            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += len(chunk)
+    return count
+
+
+def rows_as_tsv(rows: list[list[str]]) -> str:
+    """Join cells with tabs and rows with newlines, replacing tabs and newlines inside cells by spaces."""
+    def clean(cell) -> str:
+        return "" if cell is None else str(cell).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+    return "\n".join("\t".join(clean(cell) for cell in row) for row in rows)

@@ -1,0 +1,114 @@
+"""Start-up, demo mode, quitting with work in flight and resuming at the next start."""
+
+from floridify_gui.ui import app as app_module
+from floridify_gui.ui.main_window import DEMO_BANNER
+from floridify_gui.ui.settings import KEY_IN_KEYRING, KEY_NO_KEYRING, find_api_key
+
+from .helpers import WAIT_MS, close_window, create_job, job_row, wait_for_job_status, write_words
+
+
+def test_queue_persists_across_restart(qtbot, open_window, tmp_path):
+    window = open_window()
+    words = write_words(tmp_path / "words.txt", ["apple", "river"])
+    job_id = create_job(qtbot, window, words, "immediate", ["pronunciation"])
+    wait_for_job_status(qtbot, window, job_id, "completed")
+    jobs_before = [(job.id, job.name, job.status, job.succeeded) for job in window.queue_pane.model.jobs()]
+    db_path = window.db_path
+
+    close_window(qtbot, window)
+    reopened = open_window(db_path)
+    jobs_after = [(job.id, job.name, job.status, job.succeeded) for job in reopened.queue_pane.model.jobs()]
+
+    assert jobs_after == jobs_before
+
+
+def test_remote_batch_resumes_after_restart(qtbot, open_window, simulator, tmp_path):
+    simulator.configure(batch_duration=3.0)
+    window = open_window()
+    words = write_words(tmp_path / "words.txt", ["apple", "river"])
+    job_id = create_job(qtbot, window, words, "batch", ["pronunciation"])
+    qtbot.waitUntil(lambda: window.queue_pane.select_job(job_id), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: any(batch.remote_id for batch in window.batch_pane.model.batches()), timeout=WAIT_MS)
+    remote_id = window.batch_pane.model.batches()[0].remote_id
+    db_path = window.db_path
+
+    close_window(qtbot, window)
+    reopened = open_window(db_path)
+    wait_for_job_status(qtbot, reopened, job_id, "completed")
+    reopened.queue_pane.select_job(job_id)
+    qtbot.waitUntil(lambda: reopened.batch_pane.model.rowCount() > 0, timeout=WAIT_MS)
+
+    assert [batch.remote_id for batch in reopened.batch_pane.model.batches()] == [remote_id]
+    assert job_row(reopened, job_id).succeeded == 2
+
+
+def test_quit_with_work_in_flight_asks_once(qtbot, open_window, simulator, tmp_path):
+    simulator.configure(batch_duration=3.0)
+    window = open_window()
+    words = write_words(tmp_path / "words.txt", ["apple", "river"])
+    job_id = create_job(qtbot, window, words, "batch", ["pronunciation"])
+    wait_for_job_status(qtbot, window, job_id, "waiting")
+
+    window.close()
+    first_box = window._quit_box
+    window.close()
+
+    assert first_box is not None
+    assert window._quit_box is first_box
+    assert "keep running at OpenAI" in first_box.text()
+    assert not window._closing
+
+    quit_button = first_box.buttons()[0]
+    quit_button.click()
+    qtbot.waitUntil(lambda: window._shutdown_complete, timeout=WAIT_MS)
+
+    assert not window.isVisible()
+
+
+def test_demo_mode_without_key(qtbot, open_window):
+    window = open_window(key=None, sim=None)
+
+    assert window.demo_mode
+    assert window.banner.isVisible()
+    assert window.banner.text() == DEMO_BANNER
+    assert "Demo mode" in window.windowTitle()
+    assert window.simulator is not None
+    assert window.services.engine.settings.base_url == window.simulator.base_url
+
+
+def test_demo_mode_runs_a_job(qtbot, open_window, tmp_path):
+    window = open_window(key=None, sim=None)
+    words = write_words(tmp_path / "words.txt", ["apple"])
+
+    job_id = create_job(qtbot, window, words, "immediate", ["pronunciation"])
+    wait_for_job_status(qtbot, window, job_id, "completed")
+
+    assert job_row(window, job_id).succeeded == 1
+
+
+def test_key_lookup_without_keyring(monkeypatch):
+    lookup = find_api_key()
+
+    assert lookup.key is None
+    assert lookup.location in (KEY_NO_KEYRING, KEY_IN_KEYRING)
+
+
+def test_environment_key_wins(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-environment-0123456789")
+
+    lookup = find_api_key()
+
+    assert lookup.key == "sk-from-environment-0123456789"
+    assert lookup.location == "environment variable"
+
+
+def test_no_display_exits_with_code_2(monkeypatch, capsys):
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(app_module.sys, "platform", "linux")
+
+    code = app_module.main([])
+
+    assert code == app_module.EXIT_NO_DISPLAY
+    assert "floridify --help" in capsys.readouterr().err

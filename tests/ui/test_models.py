@@ -1,0 +1,88 @@
+"""Every Qt model of the app passes pytest-qt's model tester, and the result grid loads lazily."""
+
+from PySide6.QtCore import Qt
+
+from floridify_gui.ui.import_models import PreviewModel
+from floridify_gui.ui.queries import ANY_FAILED
+from floridify_gui.ui.results_model import MAX_CACHED_PAGES, PAGE_SIZE
+
+from .helpers import WAIT_MS, close_window, create_job, fill_job_items, wait_for_job_status, write_words
+
+MANY_ROWS = 200_000
+
+
+def test_models_pass_model_tester(qtbot, qtmodeltester, open_window, tmp_path):
+    window = open_window()
+    words = write_words(tmp_path / "words.txt", ["apple", "river"])
+    job_id = create_job(qtbot, window, words, "batch", ["pronunciation"])
+    wait_for_job_status(qtbot, window, job_id, "completed")
+    qtbot.waitUntil(lambda: window.queue_pane.select_job(job_id), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.batch_pane.model.rowCount() > 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.results_pane.model.rowCount() == 2, timeout=WAIT_MS)
+
+    qtmodeltester.check(window.queue_pane.model)
+    qtmodeltester.check(window.batch_pane.model)
+    qtmodeltester.check(window.results_pane.model)
+
+
+def test_preview_model_passes_model_tester(qtmodeltester):
+    model = PreviewModel()
+    model.set_preview([["headword", "definition"], ["bank", "land beside a river"], ["swift"]],
+                      {"headword": 0, "definition": 1}, has_header=True)
+
+    qtmodeltester.check(model)
+
+
+def _open_with_many_items(qtbot, open_window, tmp_path, count: int):
+    """Open a window on a database with one finished job of `count` items (every 10th failed)."""
+    window = open_window()
+    words = write_words(tmp_path / "words.txt", ["seed"])
+    job_id = create_job(qtbot, window, words, "immediate", ["pronunciation"])
+    wait_for_job_status(qtbot, window, job_id, "completed")
+    db_path = window.db_path
+    close_window(qtbot, window)
+    fill_job_items(db_path, job_id, count)
+    return open_window(db_path), job_id
+
+
+def test_grid_loads_many_rows_lazily(qtbot, open_window, tmp_path):
+    window, _job_id = _open_with_many_items(qtbot, open_window, tmp_path, MANY_ROWS)
+    model = window.results_pane.model
+    qtbot.waitUntil(lambda: model.rowCount() == MANY_ROWS + 1, timeout=WAIT_MS)
+
+    window.results_pane.view.scrollToBottom()
+    qtbot.wait(50)
+    last = model.index(model.rowCount() - 1, 0).data()
+    middle = model.index(MANY_ROWS // 2, 0).data()
+
+    assert last == "word199999"
+    assert middle.startswith("word")
+    assert len(model._pages) <= MAX_CACHED_PAGES
+    assert len(model._pages) < model.rowCount() // PAGE_SIZE
+
+
+def test_grid_filters_and_counts_in_sql(qtbot, open_window, tmp_path):
+    window, _job_id = _open_with_many_items(qtbot, open_window, tmp_path, 20_000)
+    pane = window.results_pane
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 20_001, timeout=WAIT_MS)
+
+    pane.set_status_filter(ANY_FAILED)
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 2_000, timeout=WAIT_MS)
+    failed_text = pane.status_combo.itemText(pane.status_combo.findData("failed"))
+    pane.search_edit.setText("word0199")
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 10, timeout=WAIT_MS)
+
+    assert failed_text == "failed (2,000)"
+    assert {pane.model.row_at(row).status for row in range(10)} == {"failed"}
+
+
+def test_grid_sorts_in_sql(qtbot, open_window, tmp_path):
+    window, _job_id = _open_with_many_items(qtbot, open_window, tmp_path, 5_000)
+    model = window.results_pane.model
+    qtbot.waitUntil(lambda: model.rowCount() == 5_001, timeout=WAIT_MS)
+
+    model.sort(0, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: model.item_filter.descending and not model.is_loading, timeout=WAIT_MS)
+
+    assert model.index(0, 0).data() == "word004999"
+    assert model.index(model.rowCount() - 1, 0).data() == "seed"
