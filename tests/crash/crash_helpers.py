@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import urllib.error
+import urllib.request
 from openai import OpenAI
 
 from floridify_gui.engine.jobs import STALE_OWNER_SECONDS
@@ -48,9 +49,9 @@ class SimulatorProcess:
 
     def stats(self) -> dict:
         """Fetch the simulator's counters."""
-        response = httpx.get(f"http://127.0.0.1:{self.port}/_simulator/stats", timeout=10)
-        response.raise_for_status()
-        return response.json()
+        url = f"http://127.0.0.1:{self.port}/_simulator/stats"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return json.loads(response.read())
 
     def batch_tokens(self) -> dict[str, str]:
         """Return the floridify token of every batch the simulator contains, by batch id."""
@@ -84,7 +85,7 @@ def _wait_until_serving(simulator: SimulatorProcess) -> None:
         try:
             simulator.stats()
             return
-        except httpx.HTTPError:
+        except (urllib.error.URLError, ConnectionError):
             time.sleep(0.1)
     simulator.stop()
     raise RuntimeError(f"Failed to start the simulator on port {simulator.port}: no answer within 30 s")
