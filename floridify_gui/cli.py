@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from floridify_gui import __version__
 from floridify_gui.components import COMPONENTS, UnknownComponentError, resolve_components
+from floridify_gui.cost import pricing
 from floridify_gui.engine import Engine, EngineSettings
 from floridify_gui.engine import report
 from floridify_gui.events import BatchChanged, ItemsChanged, JobProgress, Notice
@@ -99,14 +101,23 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
     _setup_logging(args.verbose)
+    # SIGTERM stops a run the way Ctrl+C does, so the job is left resumable.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         return _dispatch(args)
     except (UsageError, WordListError, UnknownComponentError, DatabaseError) as exc:
         print(f"floridify: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:
+        print(f"floridify: Failed to write {exc.filename or 'the file'}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("floridify: interrupted; run `floridify batch resume` to continue", file=sys.stderr)
         return 130
+
+
+def _raise_keyboard_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -180,14 +191,27 @@ async def _synthesize(args) -> int:
 
     async with _engine(args) as engine:
         _require_key(engine)
+        print(_reading_summary(word_list), file=sys.stderr)
         word_ids = await engine.import_entries(word_list.entries)
         estimate = await engine.estimate(word_ids, components, mode, args.model)
+        if not pricing().knows(args.model or engine.settings.model):
+            print(f"warning: no price for model {args.model!r} in resources/pricing.json; "
+                  f"costs are shown at {pricing().default_model} prices", file=sys.stderr)
         print(f"{len(word_ids)} headwords, about {estimate.requests} requests "
               f"({estimate.cache_hits} cached), estimated cost ${estimate.cost_batch if args.batch_mode else estimate.cost_immediate:.4f}",
               file=sys.stderr)
         job_id = await engine.create_job(args.name or args.words.name, word_ids, components, mode, args.model,
                                          args.force_refresh, estimate)
         return await _run_and_summarise(engine, job_id, no_wait=args.no_wait)
+
+
+def _reading_summary(word_list) -> str:
+    line = (f"Read {word_list.rows_read} rows of {word_list.source}: {word_list.accepted} headwords "
+            f"({word_list.sense_count} senses), {len(word_list.duplicates)} duplicates collapsed, "
+            f"{len(word_list.rejected)} rejected")
+    if word_list.duplicates or word_list.rejected:
+        line += " (see `floridify wordlist check FILE` for the rows)"
+    return line
 
 
 async def _run_and_summarise(engine: Engine, job_id: int, *, no_wait: bool = False) -> int:

@@ -51,6 +51,10 @@ class PricingTable:
     models: dict[str, Price]
     default_model: str
 
+    def knows(self, model: str) -> bool:
+        """Tell whether the table has a price for `model` or a prefix of it."""
+        return any(model.startswith(name) for name in self.models)
+
     def price(self, model: str) -> Price:
         """Return the model's price; an unknown model is priced as the closest known prefix."""
         if model in self.models:

@@ -128,6 +128,8 @@ class OpenAIConnector:
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._pacer = RateLimitPacer()
         self._budget = _TokenBudget(self.settings.token_budget)
+        self._store_queue: list[tuple[Resolution, asyncio.Future]] = []
+        self._flush_task: asyncio.Task | None = None
 
     # -- requests -------------------------------------------------------
 
@@ -175,7 +177,34 @@ class OpenAIConnector:
 
     async def _send_now(self, pending: PendingRequest) -> None:
         pending.outcome = await self._execute_request(pending.request)
-        await self._store([Resolution(pending.request, pending.outcome, pending.targets)], batch_id=None)
+        await self._store_soon(Resolution(pending.request, pending.outcome, pending.targets))
+
+    async def _store_soon(self, resolution: Resolution) -> None:
+        """Store an immediate answer together with the others that arrived meanwhile.
+
+        One transaction per answer could not keep up with many requests in
+        flight, and answers waiting in the queue were lost when the process
+        was stopped; grouping keeps the backlog to one transaction's worth.
+        """
+        stored = asyncio.get_running_loop().create_future()
+        self._store_queue.append((resolution, stored))
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.ensure_future(self._flush_store_queue())
+        await stored
+
+    async def _flush_store_queue(self) -> None:
+        while self._store_queue:
+            group, self._store_queue = self._store_queue, []
+            try:
+                await self._store([resolution for resolution, _ in group], batch_id=None)
+            except Exception as exc:  # handed to every waiting caller, who re-raises it
+                for _, stored in group:
+                    if not stored.done():
+                        stored.set_exception(exc)
+                continue
+            for _, stored in group:
+                if not stored.done():
+                    stored.set_result(None)
 
     async def _execute_request(self, request: StructuredRequest) -> Outcome:
         """Send one chat completion now and turn the answer into an Outcome."""

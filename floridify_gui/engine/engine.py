@@ -144,7 +144,7 @@ class Engine:
         model = model or self.settings.model
         plans = await self.worker.run(jobs.plan_items, list(word_ids), list(components))
         contexts = [jobs.ItemContext(0, p.word_id, p.sense_id, p.component, p.headword,
-                                     p.part_of_speech, p.gloss, None, None) for p in plans]
+                                     p.part_of_speech, p.gloss, p.example, None) for p in plans]
         pairs = pairs_for_items(contexts, model, self.settings.temperature)
         distinct = {request.key: request for request, _ in pairs}
         cached = await self.worker.run(lookup_cache, list(distinct))
