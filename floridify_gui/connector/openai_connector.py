@@ -47,6 +47,8 @@ log = logging.getLogger("floridify_gui.connector")
 TERMINAL_STATUSES = {"completed", "failed", "expired", "cancelled"}
 TOKEN_FIELD = "floridify_token"
 MAX_TOKEN_LIMIT_RETRIES = 6
+# Promises created between two returns to the event loop (about 10 ms of work).
+PROMISE_SLICE = 2000
 # Returned by _follow_batch when OpenAI refused the batch for the token limit.
 _TOKEN_LIMIT: dict = {}
 
@@ -147,16 +149,25 @@ class OpenAIConnector:
         still writes the new result to it. Immediate mode returns outcomes,
         batch mode promises (already resolved for cache hits).
         """
-        groups = _group_by_key(pairs)
+        groups = await asyncio.to_thread(_group_by_key, pairs)
         cached = {} if force_refresh else await self.worker.run(ledger.lookup_cache, list(groups))
         await self._store_cache_hits(groups, cached)
 
         if self.batch_mode:
-            return [self._promise_for(request, target, groups, cached) for request, target in pairs]
+            return await self._promises_for(pairs, groups, cached)
 
         misses = [pending for key, pending in groups.items() if key not in cached]
         await asyncio.gather(*(self._send_now(pending) for pending in misses))
         return [groups[request.key].outcome for request, _ in pairs]
+
+    async def _promises_for(self, pairs, groups, cached) -> list[BatchPromise]:
+        """Create the promises, yielding to the event loop between slices of a large job."""
+        promises = []
+        for start in range(0, len(pairs), PROMISE_SLICE):
+            promises.extend(self._promise_for(request, target, groups, cached)
+                            for request, target in pairs[start : start + PROMISE_SLICE])
+            await asyncio.sleep(0)
+        return promises
 
     def _promise_for(self, request, target, groups, cached) -> BatchPromise:
         if request.key in cached:
@@ -246,7 +257,7 @@ class OpenAIConnector:
         if not pending:
             return {}
 
-        files = split_into_files(pending, max_tokens=self.settings.token_budget)
+        files = await asyncio.to_thread(split_into_files, pending, max_tokens=self.settings.token_budget)
         log.debug("Executing %s requests as %s batch files", len(pending), len(files))
         results = await asyncio.gather(*(self._run_file(batch_file) for batch_file in files))
 

@@ -225,7 +225,9 @@ class Engine:
             # FIXME(engine): on 50,000 items the client side costs about 5x the floor of
             # tests/benchmarks/bench_batch_cycle.py; building the request bodies here and
             # validating the results are the largest costs left.
-            pairs = pairs_for_items(items, job.model, self._temperature(job))
+            # Built on a worker thread: 50,000 bodies take a second, which would
+            # freeze the desktop app's event loop.
+            pairs = await asyncio.to_thread(pairs_for_items, items, job.model, self._temperature(job))
             await connector.request_many(pairs, force_refresh=job.force_refresh)
             if connector.batch_mode:
                 await self._set_job(job.id, status="waiting")
