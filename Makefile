@@ -25,6 +25,11 @@ bench: $(STAMP)
 crash-test: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow -s
 
+# Screenshots of the real app under a virtual X server (Debian's xvfb).
+screenshots: $(STAMP)
+	command -v xvfb-run >/dev/null || (apt-get update -qq && apt-get install -y -qq xvfb xauth)
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python packaging/screenshots.py
+
 package: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,package]'
 	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller packaging/floridify.spec
