@@ -215,6 +215,8 @@ class Engine:
         stage_name = "definitions" if stage == 0 else "components"
         for round_number in range(MAX_ROUNDS):
             items = await self.worker.run(jobs.items_to_do, job.id, stage)
+            if await self._stopped_elsewhere(job.id):
+                abort.set()
             if not items or abort.is_set():
                 return
             if round_number:
@@ -230,11 +232,22 @@ class Engine:
             pairs = await asyncio.to_thread(pairs_for_items, items, job.model, self._temperature(job))
             await connector.request_many(pairs, force_refresh=job.force_refresh)
             if connector.batch_mode:
-                await self._set_job(job.id, status="waiting")
+                await self._set_status_unless_stopped(job.id, "waiting")
                 await connector.execute_batch()
-                await self._set_job(job.id, status="running")
+                await self._set_status_unless_stopped(job.id, "running")
 
         await self.worker.run(jobs.give_up_retrying, job.id, stage)
+
+    async def _set_status_unless_stopped(self, job_id: int, status: str) -> None:
+        """Change a running job's status, leaving a cancel or pause made meanwhile in place."""
+        await self.worker.run(lambda: Job.update(status=status).where(
+            (Job.id == job_id) & Job.status.not_in(["cancelled", "paused"])).execute())
+        self.events.emit(JobChanged(job_id))
+
+    async def _stopped_elsewhere(self, job_id: int) -> bool:
+        """Tell whether the job was cancelled or paused while it ran (from the app or another process)."""
+        status = await self.worker.run(lambda: Job.get_by_id(job_id).status)
+        return status in ("cancelled", "paused")
 
     def _temperature(self, job: Job) -> float | None:
         options = json.loads(job.options or "{}")

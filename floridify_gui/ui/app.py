@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -136,11 +137,27 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_START_FAILED
 
     window.show()
+    _stop_on_signals(window)
     with loop:
         loop.run_until_complete(_run(window))
         loop.run_until_complete(_cancel_leftover_tasks())
         loop.run_until_complete(loop.shutdown_asyncgens())
     return 0
+
+
+def _stop_on_signals(window) -> None:
+    """Shut down cleanly on Ctrl+C or SIGTERM instead of dying mid-write.
+
+    Python runs signal handlers between bytecodes, which the window's repaint
+    timer executes four times a second, so the handler runs promptly.
+    """
+    def stop(signal_number, _frame) -> None:
+        log.info("Received signal %s; shutting down", signal_number)
+        window.shut_down()
+
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
 
 
 async def _run(window) -> None:

@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self.results_pane = ResultsPane(services, self)
         self.entry_view = EntryView(services, self)
         self.queue_pane.currentJobChanged.connect(self.batch_pane.show_job)
+        self.queue_pane.jobsRemoved.connect(self._on_jobs_removed)
         self.results_pane.entryRequested.connect(self.show_entry)
         self.results_pane.message.connect(self.show_status)
 
@@ -196,6 +197,10 @@ class MainWindow(QMainWindow):
         self.results_pane.request_reload()
         self.entry_view.refresh()
         self.notify(f"Job {job_id} finished", f"{succeeded:,} succeeded, {failed:,} failed")
+
+    def _on_jobs_removed(self) -> None:
+        self.results_pane.request_reload()
+        self.results_pane.refresh_jobs()
 
     def _on_notice(self, job_id, text: str, level: str) -> None:
         prefix = {"warning": "Warning: ", "error": "Error: "}.get(level, "")

@@ -92,6 +92,11 @@ class JobQueueModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(number, 0), self.index(number, len(COLUMNS) - 1))
         return missing
 
+    def order_changed(self) -> bool:
+        """Return whether the rows are no longer in queue position order."""
+        positions = [row.position for row in self._rows]
+        return positions != sorted(positions)
+
     def tick_clocks(self) -> None:
         """Repaint the elapsed and expiry cells of jobs that have not ended."""
         for number, row in enumerate(self._rows):

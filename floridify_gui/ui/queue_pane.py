@@ -30,9 +30,11 @@ class JobQueuePane(QWidget):
 
     Signals:
         currentJobChanged(object): The selected job id, or None.
+        jobsRemoved(): Jobs were deleted, so their items left the result grid.
     """
 
     currentJobChanged = Signal(object)
+    jobsRemoved = Signal()
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -177,8 +179,8 @@ class JobQueuePane(QWidget):
         selected = self.selected_job()
         if job_ids is None:
             self.model.set_rows(rows)
-        elif self.model.update_rows(rows) or len(rows) < len(job_ids):
-            self._reload_all = True  # a new or deleted job: read the whole list next time
+        elif self.model.update_rows(rows) or len(rows) < len(job_ids) or self.model.order_changed():
+            self._reload_all = True  # a new, deleted or moved job: read the whole list next time
 
         if selected is not None and self.selected_job() is None:
             self.select_job(selected.id)
@@ -201,26 +203,28 @@ class JobQueuePane(QWidget):
         job = self.selected_job()
         if job is None:
             return
+        run_task(self._start(job), name=f"start job {job.id}")
+
+    async def _start(self, job: JobRow) -> None:
         queue = self._services.queue
         if job.status == "paused":
-            queue.resume(job.id)
-        queue.move(job.id, -self.model.row_of(job.id))
+            await queue.resume(job.id)
+        await queue.move(job.id, -self.model.row_of(job.id))
         queue.start()
+        queue.wake()
         self.mark_dirty()
 
     def pause_selected(self) -> None:
         """Pause the selected job."""
         job = self.selected_job()
         if job is not None:
-            self._services.queue.pause(job.id)
-            self.mark_dirty(job.id)
+            run_task(self._services.queue.pause(job.id), name=f"pause job {job.id}")
 
     def resume_selected(self) -> None:
         """Resume the selected paused job."""
         job = self.selected_job()
         if job is not None:
-            self._services.queue.resume(job.id)
-            self.mark_dirty(job.id)
+            run_task(self._services.queue.resume(job.id), name=f"resume job {job.id}")
 
     def cancel_selected(self) -> None:
         """Ask for confirmation, then cancel the selected job."""
@@ -231,8 +235,7 @@ class JobQueuePane(QWidget):
         confirm(self, "Cancel job", text, "Cancel job", lambda: self._cancel(job.id))
 
     def _cancel(self, job_id: int) -> None:
-        self._services.queue.cancel(job_id)
-        self.mark_dirty(job_id)
+        run_task(self._services.queue.cancel(job_id), name=f"cancel job {job_id}")
 
     def retry_failed_selected(self) -> None:
         """Send the failed items of the selected job again, in the job's own mode."""
@@ -257,20 +260,26 @@ class JobQueuePane(QWidget):
         confirm(self, "Remove job", text, "Remove", lambda: self._remove(job.id))
 
     def _remove(self, job_id: int) -> None:
-        self._services.queue.remove(job_id)
+        run_task(self._services.queue.remove(job_id), name=f"remove job {job_id}",
+                 on_done=lambda removed: self._after_remove(job_id, removed))
+
+    def _after_remove(self, job_id: int, removed: bool) -> None:
         self.mark_dirty()
+        self.jobsRemoved.emit()
+        if not removed:
+            log.debug("Job %s was not removed because it is running", job_id)
 
     def clear_finished(self) -> None:
         """Remove every finished job from the queue."""
-        self._services.queue.clear_finished()
-        self.mark_dirty()
+        run_task(self._services.queue.clear_finished(), name="clear finished jobs",
+                 on_done=lambda _count: (self.mark_dirty(), self.jobsRemoved.emit()))
 
     def move_selected(self, delta: int) -> None:
         """Move the selected job `delta` places (negative is earlier)."""
         job = self.selected_job()
         if job is not None:
-            self._services.queue.move(job.id, delta)
-            self.mark_dirty()
+            run_task(self._services.queue.move(job.id, delta), name=f"move job {job.id}",
+                     on_done=lambda _result: self.mark_dirty())
 
 
 def describe_in_flight(job: JobRow) -> str:

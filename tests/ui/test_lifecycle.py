@@ -58,8 +58,7 @@ def test_quit_with_work_in_flight_asks_once(qtbot, open_window, simulator, tmp_p
     assert "keep running at OpenAI" in first_box.text()
     assert not window._closing
 
-    quit_button = first_box.buttons()[0]
-    quit_button.click()
+    next(button for button in first_box.buttons() if button.text() == "Quit").click()
     qtbot.waitUntil(lambda: window._shutdown_complete, timeout=WAIT_MS)
 
     assert not window.isVisible()
