@@ -1,6 +1,5 @@
 """Job queue actions: move, cancel with confirmation, remove and clear finished."""
 
-import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from .helpers import WAIT_MS, create_job, job_row, wait_for_job_status, write_words
