@@ -100,6 +100,20 @@ def _start_demo_simulator():
     return simulator
 
 
+def version_text() -> str:
+    """Return the versions of the app and what it runs on, on one line."""
+    import platform
+
+    import openai
+    import PySide6
+    from PySide6.QtCore import qVersion
+
+    from floridify_gui import __version__
+
+    return (f"floridify-gui {__version__} (Qt {qVersion()}, PySide6 {PySide6.__version__}, "
+            f"Python {platform.python_version()}, openai {openai.__version__})")
+
+
 def start_main_window(window) -> None:
     """Start the job queue and the first reads; the event loop must be running.
 
@@ -113,7 +127,20 @@ def start_main_window(window) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the desktop app until its window closes; return the exit code."""
+    """Run the desktop app until its window closes; return the exit code.
+
+    `--version` prints the versions and exits; `--self-check` runs a small
+    job against the built-in simulator on a temporary database and exits.
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv[1:])
+    if "--version" in arguments:
+        print(version_text())
+        return 0
+    if "--self-check" in arguments:
+        from floridify_gui.ui.selfcheck import run_self_check
+
+        return run_self_check()
+
     if not display_available():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return EXIT_NO_DISPLAY
