@@ -101,7 +101,7 @@ def parse_result_file(data: bytes, components: dict[str, str], results: ParsedRe
         results: Collects outcomes; a custom_id that is not in `components`
             is reported in `unknown_ids` and never matched by position.
     """
-    for number, raw in enumerate(data.splitlines(), start=1):
+    for number, raw in enumerate(_lines(data), start=1):
         if not raw.strip():
             continue
         try:
@@ -116,6 +116,22 @@ def parse_result_file(data: bytes, components: dict[str, str], results: ParsedRe
             results.unknown_ids.append(str(custom_id))
             continue
         results.outcomes[custom_id] = _line_outcome(line, components[custom_id])
+
+
+def _lines(data: bytes):
+    """Yield the lines of `data` one at a time.
+
+    bytes.splitlines() on a 100 MB result file is one C call that holds the
+    GIL for a tenth of a second, long enough to freeze the desktop app's
+    event loop while this runs on a worker thread.
+    """
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start)
+        if end < 0:
+            end = len(data)
+        yield data[start:end]
+        start = end + 1
 
 
 def _line_outcome(line: dict, component: str) -> Outcome:

@@ -360,9 +360,10 @@ class OpenAIConnector:
         return None
 
     async def _upload(self, batch_id: int, token: str, batch_file: BatchFile) -> str:
+        content = await asyncio.to_thread(batch_file.content)
         try:
             uploaded = await self.client.files.create(
-                file=(f"floridify-{token}.jsonl", batch_file.content(), "application/jsonl"),
+                file=(f"floridify-{token}.jsonl", content, "application/jsonl"),
                 purpose="batch",
             )
         except openai.NotFoundError as exc:
