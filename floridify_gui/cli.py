@@ -201,7 +201,7 @@ async def _synthesize(args) -> int:
               f"({estimate.cache_hits} cached), estimated cost ${estimate.cost_batch if args.batch_mode else estimate.cost_immediate:.4f}",
               file=sys.stderr)
         job_id = await engine.create_job(args.name or args.words.name, word_ids, components, mode, args.model,
-                                         args.force_refresh, estimate)
+                                         args.force_refresh, estimate, claim=True)
         return await _run_and_summarise(engine, job_id, no_wait=args.no_wait)
 
 

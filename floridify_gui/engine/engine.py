@@ -123,10 +123,16 @@ class Engine:
 
     async def create_job(self, name: str, word_ids: Sequence[int], components: Sequence[str], mode: str,
                          model: str | None = None, force_refresh: bool = False,
-                         estimate: "Estimate | None" = None) -> int:
-        """Create a queued job; return its id. `estimate` is stored for the status report."""
+                         estimate: "Estimate | None" = None, claim: bool = False) -> int:
+        """Create a queued job; return its id.
+
+        `estimate` is stored for the status report. With `claim`, this
+        process owns the job from the start (the command line, which runs
+        it at once, while a desktop app may watch the same database).
+        """
         job_id = await self.worker.run(jobs.create_job, name, list(word_ids), list(components), mode,
-                                       model or self.settings.model, force_refresh)
+                                       model or self.settings.model, force_refresh, None,
+                                       self.owner if claim else None)
         if estimate is not None:
             cost = estimate.cost_batch if mode == "batch" else estimate.cost_immediate
             await self.worker.run(lambda: jobs.update_job(job_id, estimated_tokens=estimate.tokens,

@@ -145,14 +145,18 @@ def _sense_plans(word: Word, senses: Sequence[Sense], components: Sequence[str])
 
 
 def create_job(name: str, word_ids: Sequence[int], components: Sequence[str], mode: str, model: str,
-               force_refresh: bool = False, options: dict | None = None) -> int:
-    """Create a queued job and its first items; return the job id."""
+               force_refresh: bool = False, options: dict | None = None, owner: str | None = None) -> int:
+    """Create a queued job and its first items; return the job id.
+
+    With `owner`, the job is claimed for that process from the start, so a
+    desktop app open on the same database does not pick it up first.
+    """
     plans = plan_items(word_ids, components)
     with database_proxy.atomic():
         position = (Job.select(peewee.fn.MAX(Job.position)).scalar() or 0) + 1
         job = Job.create(name=name, mode=mode, model=model, components=json.dumps(list(components)),
                          force_refresh=force_refresh, options=json.dumps(options or {}),
-                         position=position)
+                         position=position, owner=owner, heartbeat_at=now() if owner else None)
         _insert_items(job.id, plans)
     log.debug("Created job %s with %s items", job.id, len(plans))
     return job.id

@@ -38,6 +38,8 @@ APP_TITLE = "Floridify Desktop"
 DEMO_BANNER = "Demo mode — simulated responses, no API key"
 REPAINT_INTERVAL_MS = 250
 CLOCK_INTERVAL_MS = 1000
+# Clock ticks between two re-reads of what other processes changed.
+OTHER_PROCESS_REFRESH_TICKS = 3
 STATUS_MESSAGE_MS = 8000
 
 
@@ -89,6 +91,7 @@ class MainWindow(QMainWindow):
 
         self._repaint_timer = QTimer(self, interval=REPAINT_INTERVAL_MS, timeout=self._flush)
         self._clock_timer = QTimer(self, interval=CLOCK_INTERVAL_MS, timeout=self._tick_clocks)
+        self._ticks = 0
         self._repaint_timer.start()
         self._clock_timer.start()
 
@@ -219,6 +222,14 @@ class MainWindow(QMainWindow):
     def _tick_clocks(self) -> None:
         self.queue_pane.tick_clocks()
         self.batch_pane.tick_clocks()
+
+        # The command line (or a second app) may run jobs on the same database
+        # and its events never reach this process, so the job rows and the shown
+        # batches are re-read every few seconds; new jobs appear the same way.
+        self._ticks += 1
+        if self._ticks % OTHER_PROCESS_REFRESH_TICKS == 0:
+            self.queue_pane.mark_dirty()
+            self.batch_pane.mark_dirty()
 
     # Status and notifications
 

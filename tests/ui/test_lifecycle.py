@@ -111,3 +111,25 @@ def test_no_display_exits_with_code_2(monkeypatch, capsys):
 
     assert code == app_module.EXIT_NO_DISPLAY
     assert "floridify --help" in capsys.readouterr().err
+
+
+def test_job_run_by_command_line_appears_live(qtbot, open_window, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    db_path = tmp_path / "shared.sqlite3"
+    window = open_window(db_path)
+    words = write_words(tmp_path / "words.txt", ["harbour", "lantern"])
+    env = {**os.environ, "FLORIDIFY_DB": str(db_path)}
+
+    process = subprocess.Popen([sys.executable, "-m", "floridify_gui.cli", "batch", "synthesize", "--words",
+                                str(words), "--components", "etymology", "--simulator"],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_job_status(qtbot, window, 1, "completed")
+    finally:
+        process.wait(timeout=60)
+
+    assert process.returncode == 0
+    assert job_row(window, 1).failed == 0
