@@ -57,6 +57,10 @@ class BatchUnavailable(Exception):
     """The endpoint cannot run batches at all (no Batch API, or no file upload)."""
 
 
+class BatchLost(Exception):
+    """The endpoint no longer knows a batch (another account or endpoint, or a restarted simulator)."""
+
+
 @dataclass
 class BatchSettings:
     """How batches are submitted and waited for.
@@ -315,7 +319,10 @@ class OpenAIConnector:
         except BatchUnavailable as exc:
             return await self._fall_back(batch_id, batch_file, str(exc))
 
-        remote = await self._wait_for(batch_id, remote_id)
+        try:
+            remote = await self._wait_for(batch_id, remote_id)
+        except BatchLost:
+            return await self._requeue_lost(batch_id, remote_id)
         if remote is None:
             return {}  # aborted while waiting: the batch runs on and is resumed later
         if _failed_for_token_limit(remote) and attempt < MAX_TOKEN_LIMIT_RETRIES:
@@ -411,14 +418,24 @@ class OpenAIConnector:
 
     async def poll_once(self, batch_id: int, remote_id: str) -> None:
         """Poll a batch once now and record what it says (the Refresh action)."""
-        remote = await self._poll(batch_id, remote_id)
+        try:
+            remote = await self._poll(batch_id, remote_id)
+        except BatchLost:
+            await self._requeue_lost(batch_id, remote_id)
+            return
         if remote is not None:
             await self._record_remote(batch_id, remote)
 
     async def _poll(self, batch_id: int, remote_id: str):
-        """Retrieve the batch; a failed poll is logged and tried again later, never fatal."""
+        """Retrieve the batch; a failed poll is logged and tried again later.
+
+        Raises:
+            BatchLost: the endpoint does not know the batch (404).
+        """
         try:
             return await self.client.batches.retrieve(remote_id)
+        except openai.NotFoundError as exc:
+            raise BatchLost(remote_id) from exc
         except (openai.APIStatusError, openai.APIConnectionError, openai.APITimeoutError) as exc:
             log.warning("Failed to poll batch %s, will try again: %s", remote_id, _short(exc))
             await self.worker.run(ledger.update_batch, batch_id, {"message": f"Polling is retrying: {_short(exc)}"})
@@ -481,6 +498,21 @@ class OpenAIConnector:
         await self._store(resolutions, batch_id=batch_id)
         return outcomes
 
+    async def _requeue_lost(self, batch_id: int, remote_id: str) -> dict[str, Outcome]:
+        """Send the requests of a batch the endpoint does not know again, without spending attempts.
+
+        Its results cannot be fetched any more, so asking again is the only
+        way to get them; the user is told, because they may pay twice.
+        """
+        text = (f"The endpoint does not know batch {remote_id} (a different API key or base URL, or "
+                "the demo simulator was restarted); its requests are sent again")
+        log.warning("%s", text)
+        await self.worker.run(ledger.requeue_batch_items, batch_id, "batch_not_found", text)
+        await self.worker.run(ledger.update_batch, batch_id, {"step": "abandoned", "message": text})
+        self.events.emit(Notice(self.job_id, text, "warning"))
+        self.events.emit(BatchChanged(self.job_id, batch_id))
+        return {}
+
     async def _requeue_for_token_limit(self, batch_id: int, batch_file: BatchFile) -> None:
         """Put a batch refused for the enqueued-token limit back in the queue.
 
@@ -516,9 +548,16 @@ class OpenAIConnector:
         await asyncio.gather(*(self._send_now(p) for p in batch_file.requests))
         return {p.request.key: p.outcome for p in batch_file.requests}
 
-    async def cancel_remote(self, remote_id: str) -> None:
-        """Ask OpenAI to cancel a batch; finished requests stay billed and are merged."""
-        await self.client.batches.cancel(remote_id)
+    async def cancel_remote(self, batch_id: int, remote_id: str) -> None:
+        """Ask OpenAI to cancel a batch; finished requests stay billed and are merged.
+
+        A batch the endpoint does not know is marked abandoned and its items
+        requeued, since there is nothing left to cancel.
+        """
+        try:
+            await self.client.batches.cancel(remote_id)
+        except openai.NotFoundError:
+            await self._requeue_lost(batch_id, remote_id)
 
 
 def _group_by_key(pairs) -> dict[str, PendingRequest]:

@@ -16,7 +16,7 @@ from floridify_gui.connector.ledger import lookup_cache
 from floridify_gui.cost import estimate_completion_tokens, estimate_prompt_tokens, pricing
 from floridify_gui.engine import jobs
 from floridify_gui.engine.pipeline import pairs_for_items
-from floridify_gui.events import EventHub, JobChanged, JobFinished, JobProgress, Notice
+from floridify_gui.events import EventHub, ItemsChanged, JobChanged, JobFinished, JobProgress, Notice
 from floridify_gui.storage import DatabaseWorker, Job, RemoteBatch, open_database
 from floridify_gui.wordlist import Entry
 
@@ -340,18 +340,25 @@ class Engine:
         for batch in await self.worker.run(jobs.unfinished_batches, job_id):
             if batch.remote_id:
                 await self.cancel_batch(batch.id)
+        # FIXME(engine): requests a cancelled batch finished before it stopped are
+        # billed, but nobody merges them once the job is cancelled.
+        changed = await self.worker.run(jobs.fail_unfinished, job_id, "cancelled",
+                                        "The job was cancelled before this item had a result")
+        if changed:
+            self.events.emit(ItemsChanged(job_id, tuple(changed)))
 
     async def refresh_batch(self, batch_id: int) -> None:
         """Poll one batch now."""
         batch = await self.worker.run(RemoteBatch.get_by_id, batch_id)
-        if batch.remote_id:
+        if batch.remote_id and batch.step not in ("merged", "abandoned"):
             await self.connector(batch.job_id, batch_mode=True).poll_once(batch_id, batch.remote_id)
 
     async def cancel_batch(self, batch_id: int) -> None:
         """Ask OpenAI to cancel a batch; its finished part is merged when it ends."""
         batch = await self.worker.run(RemoteBatch.get_by_id, batch_id)
         if batch.remote_id:
-            await self.connector(batch.job_id, batch_mode=True).cancel_remote(batch.remote_id)
+            connector = self.connector(batch.job_id, batch_mode=True)
+            await connector.cancel_remote(batch_id, batch.remote_id)
             await self.refresh_batch(batch_id)
 
     async def aclose(self) -> None:

@@ -270,6 +270,18 @@ def give_up_retrying(job_id: int, stage: int) -> None:
         (JobItem.job == job_id) & (JobItem.stage == stage) & (JobItem.status.in_(TO_DO))).execute()
 
 
+def fail_unfinished(job_id: int, code: str, message: str) -> list[int]:
+    """Fail every item of the job that has no outcome yet, so that it can be retried later."""
+    unfinished = ("pending", "retrying", "waiting", "submitted", "running")
+    with database_proxy.atomic():
+        ids = [item.id for item in JobItem.select(JobItem.id).where(
+            (JobItem.job == job_id) & JobItem.status.in_(unfinished))]
+        JobItem.update(status="failed", outcome_code=code, outcome_message=message, batch=None,
+                       updated_at=now()).where(
+            (JobItem.job == job_id) & JobItem.status.in_(unfinished)).execute()
+    return ids
+
+
 def reset_for_retry(item_ids: Sequence[int]) -> None:
     """Put ended items back in the queue, keeping their attempt count."""
     for part in chunked(list(item_ids), 1):

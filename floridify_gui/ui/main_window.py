@@ -183,6 +183,10 @@ class MainWindow(QMainWindow):
 
     def _on_job_progress(self, job_id: int, done: int, total: int, message: str) -> None:
         self.queue_pane.mark_dirty(job_id)
+        if done == 0:
+            # A new round or stage starts: the definitions stage has just
+            # planned the sense items, which the grid has not read yet.
+            self.results_pane.request_reload()
         if message:
             self._pending_status = f"Job {job_id}: {message}"
 

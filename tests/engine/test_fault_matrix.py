@@ -144,3 +144,53 @@ def test_pacer_waits_when_limit_nearly_spent():
                   "x-ratelimit-reset-requests": "2s"})
 
     assert pacer._resume_at > 0
+
+
+@pytest.mark.allow_warnings
+def test_batch_unknown_to_endpoint_is_sent_again(make_engine, simulator, caplog):
+    from floridify_gui.engine import AbortFlag
+    from floridify_gui.simulator import Simulator, SimulatorConfig
+
+    async def body(engine):
+        word_ids = await import_text(engine, WORDS)
+        job_id = await engine.create_job("lost", word_ids, ["etymology"], "batch")
+        abort = AbortFlag()
+        engine.events.subscribe(lambda e: abort.set() if isinstance(e, BatchChanged) else None)
+        await engine.run_job(job_id, abort)
+
+        # A restarted demo simulator: same app, new endpoint without the batch.
+        with Simulator(SimulatorConfig(batch_duration=0.1)) as fresh:
+            engine.settings.base_url = fresh.base_url
+            await engine.client.close()
+            engine._client = None
+            await engine.run_job(job_id)
+            batches = fresh.stats()["batches_created"]
+        return await engine.worker.run(report.job_status, job_id), batches
+
+    status, batches = make_engine(body)
+
+    assert status["items"]["succeeded"] == 12
+    assert status["batches"][0]["step"] == "abandoned"
+    assert batches == 1
+    assert "does not know batch" in caplog.text
+
+
+def test_cancelled_job_fails_unfinished_items(make_engine, simulator):
+    simulator.configure(batch_duration=30)
+    from floridify_gui.engine import AbortFlag
+
+    async def body(engine):
+        word_ids = await import_text(engine, WORDS)
+        job_id = await engine.create_job("cancel", word_ids, ["etymology"], "batch")
+        abort = AbortFlag()
+        engine.events.subscribe(lambda e: abort.set() if isinstance(e, BatchChanged) else None)
+        await engine.run_job(job_id, abort)
+        await engine.cancel_job(job_id)
+        return await engine.worker.run(report.job_status, job_id), await engine.worker.run(
+            lambda: {i.outcome_code for i in JobItem.select()})
+
+    status, codes = make_engine(body)
+
+    assert status["status"] == "cancelled"
+    assert status["items"]["failed"] == 12
+    assert codes == {"cancelled"}
