@@ -124,54 +124,45 @@ def _apply_to_entries(resolutions: Sequence[Resolution]) -> None:
 
 _UPDATE_ITEM = (
     "UPDATE job_item SET status = ?, outcome_code = ?, outcome_message = ?, request_key = ?, "
-    "cache_hit = ?, updated_at = ?, result = ?, attempts = attempts + ?, batch_id = ?, "
-    "max_tokens = COALESCE(?, max_tokens) WHERE id = ?"
+    "cache_hit = ?, updated_at = ?, result = ?, attempts = attempts + ?, "
+    "batch_id = CASE WHEN ? THEN NULL ELSE batch_id END, max_tokens = COALESCE(?, max_tokens) "
+    "WHERE id = ? AND status != 'succeeded'"
 )
+_IN_THIS_BATCH = " AND (batch_id = ? OR batch_id IS NULL)"
 
 
 def _update_items(chunk: Sequence[Resolution], batch_id: int | None) -> list[int]:
-    """Record each outcome on its items; return the ids that changed.
+    """Record each outcome on its items; return the ids of the items addressed.
 
     An item that already succeeded keeps its result, and an item that has
     moved to another batch is left alone: a batch merged twice, or merged
-    after the user retried the item immediately, changes nothing.
+    after the user retried the item immediately, changes nothing. The ids
+    returned may include such unchanged items; they only cause a repaint.
     """
     wanted = {t.item_id: r for r in chunk for t in r.targets if t.item_id is not None}
-    open_items = _open_items(list(wanted), batch_id)
-    rows = [_item_row(item_id, wanted[item_id], current_batch) for item_id, current_batch in open_items]
+    rows = [_item_row(item_id, resolution) for item_id, resolution in wanted.items()]
+    if batch_id is not None:
+        sql, rows = _UPDATE_ITEM + _IN_THIS_BATCH, [row + (batch_id,) for row in rows]
+    else:
+        sql = _UPDATE_ITEM
     if rows:
-        database_proxy.obj.connection().executemany(_UPDATE_ITEM, rows)
-    return [item_id for item_id, _ in open_items]
+        database_proxy.obj.connection().executemany(sql, rows)
+    return list(wanted)
 
 
-def _open_items(item_ids: list[int], batch_id: int | None) -> list[tuple[int, int | None]]:
-    """Return (id, batch id) of the items among `item_ids` that may still take an outcome."""
-    connection = database_proxy.obj.connection()
-    found: list[tuple[int, int | None]] = []
-    for part in chunked(item_ids, 2):
-        marks = ",".join("?" * len(part))
-        sql = f"SELECT id, batch_id FROM job_item WHERE id IN ({marks}) AND status != 'succeeded'"
-        params: list = list(part)
-        if batch_id is not None:
-            sql += " AND (batch_id = ? OR batch_id IS NULL)"
-            params.append(batch_id)
-        found.extend(connection.execute(sql, params).fetchall())
-    return found
-
-
-def _item_row(item_id: int, resolution: Resolution, current_batch: int | None) -> tuple:
+def _item_row(item_id: int, resolution: Resolution) -> tuple:
     outcome = resolution.outcome
     if outcome.transient:
         # A rate limit, an expired batch or a cancelled batch is nobody's
         # fault: the item goes out again without spending an attempt.
-        status, result, attempts, batch = "retrying", None, 0, None
+        status, result, attempts, release = "retrying", None, 0, True
     else:
-        status, batch = outcome.status, current_batch
+        status, release = outcome.status, False
         result = outcome.content if outcome.succeeded else None
         attempts = 0 if resolution.cache_hit else 1
     budget = _larger_budget(resolution.request) if outcome.status == TRUNCATED else None
     return (status, outcome.code, outcome.message, resolution.request.key, resolution.cache_hit, now(),
-            result, attempts, batch, budget, item_id)
+            result, attempts, release, budget, item_id)
 
 
 def _larger_budget(request: StructuredRequest) -> int:
@@ -218,9 +209,11 @@ def record_intent(job_id: int | None, model: str, token: str, item_ids: Sequence
             request_count=request_count, estimated_tokens=estimated_tokens,
         )
         stamp = now()
-        database_proxy.obj.connection().executemany(
-            "UPDATE job_item SET status = 'submitted', batch_id = ?, updated_at = ? WHERE id = ?",
-            [(batch.id, stamp, item_id) for item_id in item_ids])
+        connection = database_proxy.obj.connection()
+        for part in chunked(list(item_ids), 1):
+            connection.execute(
+                "UPDATE job_item SET status = 'submitted', batch_id = ?, updated_at = ? "
+                f"WHERE id IN ({','.join('?' * len(part))})", [batch.id, stamp, *part])
     log.debug("Recorded intent for batch %s (%s requests)", token, request_count)
     return batch.id
 

@@ -67,9 +67,13 @@ class StructuredRequest:
         return COMPONENTS[self.component].response_model
 
 
+# One encoder for every call: json.dumps with options builds a new one each time.
+_CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
     """Serialise `value` the same way every time, for hashing."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL_ENCODER.encode(value)
 
 
 def build_request(

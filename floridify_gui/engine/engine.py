@@ -230,9 +230,6 @@ class Engine:
 
             await self._set_job(job.id, stage=stage_name)
             self.events.emit(JobProgress(job.id, 0, len(items), f"Sending {len(items)} {stage_name} requests"))
-            # FIXME(engine): on 50,000 items the client side costs about 5x the floor of
-            # tests/benchmarks/bench_batch_cycle.py; building the request bodies here and
-            # validating the results are the largest costs left.
             # Built on a worker thread: 50,000 bodies take a second, which would
             # freeze the desktop app's event loop.
             pairs = await asyncio.to_thread(pairs_for_items, items, job.model, self._temperature(job))

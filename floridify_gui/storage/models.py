@@ -137,7 +137,9 @@ class RemoteBatch(BaseModel):
 class JobItem(BaseModel):
     """One request-sized unit of a job: a word or sense times one component."""
 
-    job = peewee.ForeignKeyField(Job, backref="items", on_delete="CASCADE")
+    # No index of its own on job: the (job, status) index below serves the
+    # same lookups, and every index costs time on each status change.
+    job = peewee.ForeignKeyField(Job, backref="items", on_delete="CASCADE", index=False)
     word = peewee.ForeignKeyField(Word, on_delete="CASCADE")
     sense = peewee.ForeignKeyField(Sense, null=True, on_delete="CASCADE")
     headword = peewee.TextField()
@@ -160,7 +162,6 @@ class JobItem(BaseModel):
         indexes = (
             (("job", "status"), False),
             (("job", "stage", "status"), False),
-            (("request_key",), False),
             (("status",), False),
             (("component",), False),
             (("headword",), False),
