@@ -40,6 +40,7 @@ from floridify_gui.connector.requests import (
     outcome_from_completion,
 )
 from floridify_gui.events import BatchChanged, EventHub, ItemsChanged, Notice
+from floridify_gui.heap import collection_paused
 from floridify_gui.storage import DatabaseWorker, RemoteBatch
 
 log = logging.getLogger("floridify_gui.connector")
@@ -451,13 +452,15 @@ class OpenAIConnector:
         for file_id in (remote.output_file_id, remote.error_file_id):
             if file_id:
                 data = await self._download(file_id)
-                await asyncio.to_thread(parse_result_file, data, components, results)
+                with collection_paused():
+                    await asyncio.to_thread(parse_result_file, data, components, results)
         await self.worker.run(ledger.update_batch, batch_id, {"step": "downloaded"})
         self._report_unknown_ids(batch_id, results)
 
         outcomes = {key: results.outcomes.get(key) or _missing(remote.status) for key in components}
-        resolutions = [Resolution(p.request, outcomes[p.request.key], p.targets) for p in batch_file.requests]
-        await self._store(resolutions, batch_id=batch_id)
+        with collection_paused():
+            resolutions = [Resolution(p.request, outcomes[p.request.key], p.targets) for p in batch_file.requests]
+            await self._store(resolutions, batch_id=batch_id)
         await self.worker.run(ledger.update_batch, batch_id, {"step": "merged"})
         self.events.emit(BatchChanged(self.job_id, batch_id))
         return outcomes

@@ -16,6 +16,7 @@ from floridify_gui.connector.ledger import lookup_cache
 from floridify_gui.cost import estimate_completion_tokens, estimate_prompt_tokens, pricing
 from floridify_gui.engine import jobs
 from floridify_gui.engine.pipeline import pairs_for_items
+from floridify_gui.heap import collection_paused, long_lived_objects_frozen
 from floridify_gui.events import EventHub, ItemsChanged, JobChanged, JobFinished, JobProgress, Notice
 from floridify_gui.storage import DatabaseWorker, Job, RemoteBatch, open_database
 from floridify_gui.wordlist import Entry
@@ -220,7 +221,8 @@ class Engine:
         """Send the stage's items, round after round, until none is left to do."""
         stage_name = "definitions" if stage == 0 else "components"
         for round_number in range(MAX_ROUNDS):
-            items = await self.worker.run(jobs.items_to_do, job.id, stage)
+            with collection_paused():
+                items = await self.worker.run(jobs.items_to_do, job.id, stage)
             if await self._stopped_elsewhere(job.id):
                 abort.set()
             if not items or abort.is_set():
@@ -232,12 +234,14 @@ class Engine:
             self.events.emit(JobProgress(job.id, 0, len(items), f"Sending {len(items)} {stage_name} requests"))
             # Built on a worker thread: 50,000 bodies take a second, which would
             # freeze the desktop app's event loop.
-            pairs = await asyncio.to_thread(pairs_for_items, items, job.model, self._temperature(job))
-            await connector.request_many(pairs, force_refresh=job.force_refresh)
+            with collection_paused():
+                pairs = await asyncio.to_thread(pairs_for_items, items, job.model, self._temperature(job))
+                await connector.request_many(pairs, force_refresh=job.force_refresh)
             if connector.batch_mode:
-                await self._set_status_unless_stopped(job.id, "waiting")
-                await connector.execute_batch()
-                await self._set_status_unless_stopped(job.id, "running")
+                with long_lived_objects_frozen():
+                    await self._set_status_unless_stopped(job.id, "waiting")
+                    await connector.execute_batch()
+                    await self._set_status_unless_stopped(job.id, "running")
 
         await self.worker.run(jobs.give_up_retrying, job.id, stage)
 
