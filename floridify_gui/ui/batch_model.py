@@ -1,10 +1,11 @@
 """Table model of the remote batches of one job."""
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
+from PySide6.QtCore import QModelIndex, Qt
 
 from floridify_gui.ui.delegates import SegmentsRole
 from floridify_gui.ui.formatting import format_time, format_time_left
 from floridify_gui.ui.queries import BatchRow
+from floridify_gui.ui.row_model import RowListModel
 
 # What each remote status of the Batch API means, for users who never read its docs.
 STATUS_EXPLANATIONS = {
@@ -53,30 +54,16 @@ def explain(batch: BatchRow) -> str:
     return STEP_EXPLANATIONS.get(batch.step, batch.status or batch.step)
 
 
-class BatchStatusModel(QAbstractTableModel):
+class BatchStatusModel(RowListModel):
     """The remote batches of the selected job, one row each."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[BatchRow] = []
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][1] if 0 <= section < len(COLUMNS) else None
-        return None
+    columns = COLUMNS
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        batch, key = self.row_and_key(index)
+        if batch is None:
             return None
 
-        batch = self._rows[index.row()]
-        key = COLUMNS[index.column()][0]
         if role == Qt.ItemDataRole.DisplayRole:
             return _display(batch, key)
         if role == Qt.ItemDataRole.ToolTipRole and key == "requests":

@@ -2,11 +2,12 @@
 
 import time
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
+from PySide6.QtCore import QModelIndex, Qt
 
 from floridify_gui.ui.delegates import SegmentsRole
 from floridify_gui.ui.formatting import format_cost, format_duration, format_time, format_time_left
 from floridify_gui.ui.queries import JobRow
+from floridify_gui.ui.row_model import RowListModel
 
 COLUMNS = [
     ("name", "Name"),
@@ -26,7 +27,7 @@ EXPIRY_COLUMN = 8
 JobIdRole = Qt.ItemDataRole.UserRole + 1
 
 
-class JobQueueModel(QAbstractTableModel):
+class JobQueueModel(RowListModel):
     """The jobs in queue order, one row each.
 
     The pane replaces the rows with `set_rows` after reading them on the
@@ -34,27 +35,13 @@ class JobQueueModel(QAbstractTableModel):
     place so that the view keeps its selection.
     """
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[JobRow] = []
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][1] if 0 <= section < len(COLUMNS) else None
-        return None
+    columns = COLUMNS
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        job, key = self.row_and_key(index)
+        if job is None:
             return None
 
-        job = self._rows[index.row()]
-        key = COLUMNS[index.column()][0]
         if role == Qt.ItemDataRole.DisplayRole:
             return _display(job, key)
         if role == Qt.ItemDataRole.ToolTipRole:

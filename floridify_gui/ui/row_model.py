@@ -1,0 +1,34 @@
+"""A table model over a list of rows with fixed columns, shared by the job and batch panes."""
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
+
+
+class RowListModel(QAbstractTableModel):
+    """Rows held in a list, columns given as (key, header) pairs by the subclass.
+
+    Attributes:
+        columns: The (key, header text) of each column, in order.
+    """
+
+    columns: list[tuple[str, str]] = []
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list = []
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section][1] if 0 <= section < len(self.columns) else None
+        return None
+
+    def row_and_key(self, index: QModelIndex):
+        """Return (row, column key) for a valid index, else (None, None)."""
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None, None
+        return self._rows[index.row()], self.columns[index.column()][0]
