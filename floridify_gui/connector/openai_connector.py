@@ -13,6 +13,7 @@ batch instead of paying for it again (see `resume_batch`).
 """
 
 import asyncio
+import io
 import logging
 import uuid
 from dataclasses import dataclass
@@ -368,7 +369,9 @@ class OpenAIConnector:
         return None
 
     async def _upload(self, batch_id: int, token: str, batch_file: BatchFile) -> str:
-        content = await asyncio.to_thread(batch_file.content)
+        # A file object rather than bytes: the SDK then sends it in chunks,
+        # so uploading 100 MB does not hold the event loop in one long copy.
+        content = io.BytesIO(await asyncio.to_thread(batch_file.content))
         try:
             uploaded = await self.client.files.create(
                 file=(f"floridify-{token}.jsonl", content, "application/jsonl"),
@@ -457,9 +460,8 @@ class OpenAIConnector:
         await self.worker.run(ledger.update_batch, batch_id, {"step": "downloaded"})
         self._report_unknown_ids(batch_id, results)
 
-        outcomes = {key: results.outcomes.get(key) or _missing(remote.status) for key in components}
         with collection_paused():
-            resolutions = [Resolution(p.request, outcomes[p.request.key], p.targets) for p in batch_file.requests]
+            outcomes, resolutions = await asyncio.to_thread(_resolve_file, batch_file, results, remote.status)
             await self._store(resolutions, batch_id=batch_id)
         await self.worker.run(ledger.update_batch, batch_id, {"step": "merged"})
         self.events.emit(BatchChanged(self.job_id, batch_id))
@@ -561,6 +563,14 @@ class OpenAIConnector:
             await self.client.batches.cancel(remote_id)
         except openai.NotFoundError:
             await self._requeue_lost(batch_id, remote_id)
+
+
+def _resolve_file(batch_file: BatchFile, results: ParsedResults, status: str):
+    """Pair every request of a finished batch with its outcome (run off the event loop)."""
+    outcomes = {p.request.key: results.outcomes.get(p.request.key) or _missing(status)
+                for p in batch_file.requests}
+    resolutions = [Resolution(p.request, outcomes[p.request.key], p.targets) for p in batch_file.requests]
+    return outcomes, resolutions
 
 
 def _group_by_key(pairs) -> dict[str, PendingRequest]:
