@@ -22,8 +22,8 @@ TOKENS_PER_MESSAGE = 4
 def estimate_prompt_tokens(body: dict, body_json: str | None = None) -> int:
     """Estimate the input tokens of a chat request body (messages and schema).
 
-    FIXME(cost): counting the whole JSON body overestimates, because the API
-    tokenizes the schema more compactly than its JSON text; against the
+    FIXME(cost): counting the whole JSON body overestimates because the API
+    tokenizes the schema more compactly than its JSON text. Against the
     simulator's usage the estimate is several times too high.
     """
     text_length = len(body_json) if body_json else len(json.dumps(body))

@@ -36,9 +36,9 @@ def collection_paused():
 def long_lived_objects_frozen():
     """Exclude the objects alive now from full collections until the block ends.
 
-    For the requests of a round while their batch is waited for and merged;
-    gc.freeze() is process-wide, so overlapping rounds unfreeze early, which
-    only costs speed.
+    It covers the requests of a round while their batch is waited for and
+    merged. gc.freeze() is process-wide, so overlapping rounds unfreeze early,
+    which only costs speed.
     """
     gc.freeze()
     try:

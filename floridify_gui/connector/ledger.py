@@ -23,7 +23,7 @@ MERGE_CHUNK = 2000
 
 @dataclass(frozen=True)
 class Target:
-    """Where one request's result goes: a word or sense, and the job item if any."""
+    """Destination of one request's result: a word or sense, and the job item if any."""
 
     word_id: int
     sense_id: int | None = None
@@ -139,15 +139,15 @@ def _update_items(chunk: Sequence[Resolution], batch_id: int | None) -> list[int
     after the user retried the item immediately, changes nothing. The ids
     returned may include such unchanged items; they only cause a repaint.
     """
-    wanted = {t.item_id: r for r in chunk for t in r.targets if t.item_id is not None}
-    rows = [_item_row(item_id, resolution) for item_id, resolution in wanted.items()]
+    by_item = {t.item_id: r for r in chunk for t in r.targets if t.item_id is not None}
+    rows = [_item_row(item_id, resolution) for item_id, resolution in by_item.items()]
     if batch_id is not None:
         sql, rows = _UPDATE_ITEM + _IN_THIS_BATCH, [row + (batch_id,) for row in rows]
     else:
         sql = _UPDATE_ITEM
     if rows:
         database_proxy.obj.connection().executemany(sql, rows)
-    return list(wanted)
+    return list(by_item)
 
 
 def _item_row(item_id: int, resolution: Resolution) -> tuple:

@@ -2,10 +2,10 @@
 
 In immediate mode a structured request is sent at once (a bounded number in
 flight, the SDK retrying transient errors). In batch mode it is handed to a
-BatchAccumulator and the caller gets a BatchPromise; `execute_batch()` then
-writes the accumulated requests as JSONL, uploads the file, creates the
-batch, waits for it, reads the output and error files, stores every result
-(cache, item and entry together) and resolves every promise.
+BatchAccumulator and the caller gets a BatchPromise. `execute_batch()` then
+writes the accumulated requests as JSONL and uploads the file. It creates
+the batch, waits for it and reads the output and error files. Finally it
+stores every result (cache, item and entry together) and resolves every promise.
 
 Every step of a batch's life is recorded in the database as it completes,
 so a process that dies at any point can be followed by one that adopts the
@@ -60,7 +60,7 @@ class BatchUnavailable(Exception):
 
 
 class BatchLost(Exception):
-    """The endpoint no longer knows a batch (another account or endpoint, or a restarted simulator)."""
+    """A batch the endpoint returns 404 for (another account or endpoint, or a restarted simulator)."""
 
 
 @dataclass
@@ -143,13 +143,13 @@ class OpenAIConnector:
 
     async def structured_request(self, request: StructuredRequest, target: Target | None = None, *,
                                  force_refresh: bool = False) -> Outcome | BatchPromise:
-        """Answer one request: from the cache, at once, or as a promise in batch mode."""
+        """Resolve one request: from the cache, at once, or as a promise in batch mode."""
         [answer] = await self.request_many([(request, target)], force_refresh=force_refresh)
         return answer
 
     async def request_many(self, pairs: Sequence[tuple[StructuredRequest, Target | None]], *,
                            force_refresh: bool = False) -> list[Outcome | BatchPromise]:
-        """Answer many requests; identical bodies are sent once and fan out.
+        """Resolve many requests; identical bodies are sent once and fan out.
 
         A cached body is never sent. `force_refresh` skips the cache read but
         still writes the new result to it. Immediate mode returns outcomes,
@@ -197,11 +197,11 @@ class OpenAIConnector:
         await self._store_soon(Resolution(pending.request, pending.outcome, pending.targets))
 
     async def _store_soon(self, resolution: Resolution) -> None:
-        """Store an immediate answer together with the others that arrived meanwhile.
+        """Store an immediate response together with the others that arrived meanwhile.
 
-        One transaction per answer could not keep up with many requests in
-        flight, and answers waiting in the queue were lost when the process
-        was stopped; grouping keeps the backlog to one transaction's worth.
+        One transaction per response could not keep up with many requests in
+        flight, so responses waiting in the queue were lost when the process
+        was stopped. Grouping keeps the backlog to one transaction's worth.
         """
         stored = asyncio.get_running_loop().create_future()
         self._store_queue.append((resolution, stored))
@@ -421,7 +421,7 @@ class OpenAIConnector:
         return None
 
     async def poll_once(self, batch_id: int, remote_id: str) -> None:
-        """Poll a batch once now and record what it says (the Refresh action)."""
+        """Poll a batch once now and record its status (the Refresh action)."""
         try:
             remote = await self._poll(batch_id, remote_id)
         except BatchLost:
@@ -481,8 +481,8 @@ class OpenAIConnector:
     async def _fail_batch(self, batch_id: int, batch_file: BatchFile, remote) -> dict[str, Outcome]:
         """A batch that ended `failed` fails its own items only, with OpenAI's reason.
 
-        An error that names an input line goes to the request on that line
-        (lines are numbered from 1 in the order the file was written); the
+        An error that names an input line goes to the request on that line.
+        Lines are numbered from 1 in the order the file was written. The
         other requests get the batch's first error.
         """
         errors = [e.model_dump() for e in ((remote.errors and remote.errors.data) or [])]
@@ -506,8 +506,8 @@ class OpenAIConnector:
     async def _requeue_lost(self, batch_id: int, remote_id: str) -> dict[str, Outcome]:
         """Send the requests of a batch the endpoint does not know again, without spending attempts.
 
-        Its results cannot be fetched any more, so asking again is the only
-        way to get them; the user is told, because they may pay twice.
+        Its results cannot be fetched any more, so sending again is the only
+        way to get them. A warning notice goes out because the user may pay twice.
         """
         text = (f"The endpoint does not know batch {remote_id} (a different API key or base URL, or "
                 "the demo simulator was restarted); its requests are sent again")

@@ -1,6 +1,6 @@
 """Pacing immediate requests by the rate-limit headers OpenAI returns.
 
-Each chat answer carries x-ratelimit-remaining-{requests,tokens} and
+Each chat response carries x-ratelimit-remaining-{requests,tokens} and
 x-ratelimit-reset-{requests,tokens} (a duration such as "6m0s", "1.5s" or
 "20ms"). When the remaining count falls to a few percent of the limit, new
 requests wait for the reset instead of bouncing off a 429.
@@ -28,13 +28,13 @@ def parse_reset(value: str | None) -> float:
 
 
 class RateLimitPacer:
-    """Delays requests while the last answer said the rate limit is nearly used up."""
+    """Delays requests while the last response showed the rate limit nearly used up."""
 
     def __init__(self) -> None:
         self._resume_at = 0.0
 
     def update(self, headers) -> None:
-        """Read the rate-limit headers of an answer."""
+        """Read the rate-limit headers of a response."""
         for kind in ("requests", "tokens"):
             remaining = headers.get(f"x-ratelimit-remaining-{kind}")
             limit = headers.get(f"x-ratelimit-limit-{kind}")

@@ -23,7 +23,7 @@ TRUNCATED = "truncated"
 
 @dataclass(frozen=True)
 class RequestContext:
-    """What the model is told about the entry: a headword and, for senses, the sense."""
+    """Entry context sent to the model: a headword and, for senses, the sense."""
 
     headword: str
     part_of_speech: str | None = None
@@ -44,7 +44,7 @@ class RequestContext:
 
 @dataclass(frozen=True)
 class StructuredRequest:
-    """A chat completion request whose answer must match a component's model.
+    """A chat completion request whose response must match a component's model.
 
     Attributes:
         component: Component name.
@@ -116,8 +116,8 @@ def _canonical_body(body: dict[str, Any], component: str) -> str:
     """Return canonical_json(body), reusing the serialised schema of the component.
 
     The schema is most of a body's text and the same for every request of a
-    component; serialising it once per component instead of once per
-    request makes building 50,000 requests several times faster. The
+    component. Serialising it once per component instead of once per request
+    makes building 50,000 requests several times faster. The
     output is byte-identical to canonical_json(body), which a test checks.
     """
     if component not in _FORMAT_JSON:
@@ -145,7 +145,7 @@ def _response_format(component: str) -> dict:
 
 @dataclass
 class Outcome:
-    """How one request ended.
+    """The end state of one request.
 
     Attributes:
         status: SUCCEEDED, FAILED, REFUSED or TRUNCATED.

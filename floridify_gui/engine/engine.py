@@ -32,7 +32,7 @@ HEARTBEAT_SECONDS = 15
 
 @dataclass
 class EngineSettings:
-    """What the engine needs to reach the API and how hard to push it."""
+    """Connection and pacing settings of the engine."""
 
     api_key: str | None = None
     base_url: str | None = None
@@ -62,7 +62,7 @@ class AbortFlag:
 
 @dataclass(frozen=True)
 class Estimate:
-    """What a job would cost before it is created."""
+    """Cost estimate of a job before it is created."""
 
     requests: int
     cache_hits: int
@@ -286,7 +286,12 @@ class Engine:
 
         job = await self.worker.run(Job.get_by_id, job_id)
         if aborted or left:
-            status = job.status if job.status in ("paused", "cancelled") else ("waiting" if left else "paused")
+            if job.status in ("paused", "cancelled"):
+                status = job.status
+            elif left:
+                status = "waiting"
+            else:
+                status = "paused"
             await self._set_job(job_id, status=status, **fields)
             return
 
@@ -342,7 +347,7 @@ class Engine:
             if batch.remote_id:
                 await self.cancel_batch(batch.id)
         # FIXME(engine): requests a cancelled batch finished before it stopped are
-        # billed, but nobody merges them once the job is cancelled.
+        # billed, but no process merges them once the job is cancelled.
         changed = await self.worker.run(jobs.fail_unfinished, job_id, "cancelled",
                                         "The job was cancelled before this item had a result")
         if changed:

@@ -32,9 +32,9 @@ def owner_name() -> str:
 def import_entries(entries: Sequence[Entry]) -> list[int]:
     """Store headwords and their imported senses; return the word ids in order.
 
-    A headword already in the database (same key) is reused; an imported
+    A headword already in the database (same key) is reused. An imported
     sense it already has (same part of speech and definition) is not added
-    again. Plain SQL in bulk, because a list may hold 370,000 headwords.
+    again. Writes use plain SQL in bulk because a list may contain 370,000 headwords.
     """
     with database_proxy.atomic():
         word_ids = _store_words(entries)
@@ -206,7 +206,7 @@ def expand_after_definitions(job_id: int) -> int:
 
 @dataclass(frozen=True)
 class ItemContext:
-    """What building an item's request needs."""
+    """Data needed to build one item's request."""
 
     item_id: int
     word_id: int

@@ -59,10 +59,10 @@ def create_main_window(db_path: Path | None = None, *, settings=None, key_lookup
     from floridify_gui.ui.settings import database_path, find_api_key, load_settings
 
     # The engine builds requests, parses results and reads the grid on worker
-    # threads. Every Qt callback into Python must take the GIL, and with
-    # CPython's default 5 ms switch interval a busy worker made the event loop
-    # wait that long each time: stalls of 300 ms while a 50,000-item batch ran
-    # (tests/benchmarks/bench_gui.py), about 100 ms with 0.5 ms.
+    # threads. Every Qt callback into Python must take the GIL. With CPython's
+    # default 5 ms switch interval a busy worker made the event loop wait that
+    # long each time. tests/benchmarks/bench_gui.py measured stalls of 300 ms
+    # while a 50,000-item batch ran, and about 100 ms with 0.5 ms.
     sys.setswitchinterval(0.0005)
     settings = settings or load_settings()
     key_lookup = key_lookup or find_api_key()

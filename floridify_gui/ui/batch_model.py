@@ -77,18 +77,6 @@ class BatchStatusModel(RowListModel):
             return batch.id
         return None
 
-    def set_rows(self, rows: list[BatchRow]) -> None:
-        """Show `rows`, updating in place when they are the same batches."""
-        if [row.id for row in rows] != [row.id for row in self._rows]:
-            self.beginResetModel()
-            self._rows = list(rows)
-            self.endResetModel()
-            return
-
-        self._rows = list(rows)
-        if rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(COLUMNS) - 1))
-
     def tick_clocks(self) -> None:
         """Repaint the time-left cells of batches that may still change."""
         for number, row in enumerate(self._rows):

@@ -227,9 +227,9 @@ class MainWindow(QMainWindow):
         self.queue_pane.tick_clocks()
         self.batch_pane.tick_clocks()
 
-        # The command line (or a second app) may run jobs on the same database
-        # and its events never reach this process, so the job rows and the shown
-        # batches are re-read every few seconds; new jobs appear the same way.
+        # The command line (or a second app) may run jobs on the same database,
+        # and its events never reach this process. So the job rows and the shown
+        # batches are re-read every few seconds, which also shows new jobs.
         self._ticks += 1
         if self._ticks % OTHER_PROCESS_REFRESH_TICKS == 0:
             self.queue_pane.mark_dirty()

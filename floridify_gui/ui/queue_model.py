@@ -54,18 +54,6 @@ class JobQueueModel(RowListModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def set_rows(self, rows: list[JobRow]) -> None:
-        """Show `rows`, updating in place when they are the same jobs in the same order."""
-        if [row.id for row in rows] != [row.id for row in self._rows]:
-            self.beginResetModel()
-            self._rows = list(rows)
-            self.endResetModel()
-            return
-
-        self._rows = list(rows)
-        if rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(COLUMNS) - 1))
-
     def update_rows(self, rows: list[JobRow]) -> list[int]:
         """Replace the rows of jobs already shown and return the ids not shown."""
         positions = {row.id: number for number, row in enumerate(self._rows)}

@@ -27,6 +27,22 @@ class RowListModel(QAbstractTableModel):
             return self.columns[section][1] if 0 <= section < len(self.columns) else None
         return None
 
+    def set_rows(self, rows: list) -> None:
+        """Show `rows`; rows with the same ids in the same order are updated in place.
+
+        Updating in place keeps the view's selection and scroll position, which
+        a model reset would lose on every periodic re-read.
+        """
+        if [row.id for row in rows] != [row.id for row in self._rows]:
+            self.beginResetModel()
+            self._rows = list(rows)
+            self.endResetModel()
+            return
+
+        self._rows = list(rows)
+        if rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(self.columns) - 1))
+
     def row_and_key(self, index: QModelIndex):
         """Return (row, column key) for a valid index, else (None, None)."""
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
