@@ -41,7 +41,7 @@ from floridify_gui.connector.requests import (
     outcome_from_completion,
 )
 from floridify_gui.events import BatchChanged, EventHub, ItemsChanged, Notice
-from floridify_gui.heap import collection_paused
+from floridify_gui.heap import collection_paused, release
 from floridify_gui.storage import DatabaseWorker, RemoteBatch
 
 log = logging.getLogger("floridify_gui.connector")
@@ -160,11 +160,14 @@ class OpenAIConnector:
         await self._store_cache_hits(groups, cached)
 
         if self.batch_mode:
-            return await self._promises_for(pairs, groups, cached)
+            answers = await self._promises_for(pairs, groups, cached)
+        else:
+            misses = [pending for key, pending in groups.items() if key not in cached]
+            await asyncio.gather(*(self._send_now(pending) for pending in misses))
+            answers = [groups[request.key].outcome for request, _ in pairs]
 
-        misses = [pending for key, pending in groups.items() if key not in cached]
-        await asyncio.gather(*(self._send_now(pending) for pending in misses))
-        return [groups[request.key].outcome for request, _ in pairs]
+        await release(groups, cached)
+        return answers
 
     async def _promises_for(self, pairs, groups, cached) -> list[BatchPromise]:
         """Create the promises, yielding to the event loop between slices of a large job."""
@@ -270,10 +273,21 @@ class OpenAIConnector:
         outcomes: dict[str, Outcome] = {}
         for part in results:
             outcomes.update(part)
-        for request in pending:
-            for promise in request.promises:
-                promise.resolve(outcomes.get(request.request.key) or failure("no_result", "No result"))
+        await self._resolve_promises(pending, outcomes)
+
+        for batch_file in files:
+            await release(batch_file.requests, batch_file.lines)
+        await release(pending)
         return outcomes
+
+    async def _resolve_promises(self, pending: list[PendingRequest], outcomes: dict[str, Outcome]) -> None:
+        """Resolve every caller's promise, yielding to the event loop between slices of a large batch."""
+        for start in range(0, len(pending), PROMISE_SLICE):
+            for request in pending[start : start + PROMISE_SLICE]:
+                outcome = outcomes.get(request.request.key) or failure("no_result", "No result")
+                for promise in request.promises:
+                    promise.resolve(outcome)
+            await asyncio.sleep(0)
 
     async def _run_file(self, batch_file: BatchFile, attempt: int = 0) -> dict[str, Outcome]:
         await self._budget.acquire(batch_file.model, batch_file.estimated_tokens)
@@ -463,6 +477,7 @@ class OpenAIConnector:
         with collection_paused():
             outcomes, resolutions = await asyncio.to_thread(_resolve_file, batch_file, results, remote.status)
             await self._store(resolutions, batch_id=batch_id)
+        await release(resolutions, results.outcomes, components)
         await self.worker.run(ledger.update_batch, batch_id, {"step": "merged"})
         self.events.emit(BatchChanged(self.job_id, batch_id))
         return outcomes
