@@ -59,11 +59,13 @@ def create_main_window(db_path: Path | None = None, *, settings=None, key_lookup
     from floridify_gui.ui.settings import database_path, find_api_key, load_settings
 
     # The engine builds requests, parses results and reads the grid on worker
-    # threads. Every Qt callback into Python must take the GIL. With CPython's
-    # default 5 ms switch interval a busy worker made the event loop wait that
-    # long each time. tests/benchmarks/bench_gui.py measured stalls of 300 ms
-    # while a 50,000-item batch ran, and about 100 ms with 0.5 ms.
-    sys.setswitchinterval(0.0005)
+    # threads. Every Qt callback into Python must take the GIL, and a busy
+    # worker makes each take wait up to one switch interval, so one repaint
+    # that calls into Python hundreds of times waited hundreds of intervals.
+    # tests/benchmarks/bench_gui.py measured the longest stall while a 50,000-item
+    # batch ran on 2 cores. It was 300 ms with CPython's default of 5 ms, 75 to
+    # 100 ms with 0.5 ms and 27 to 46 ms with 10 µs. The job took no longer.
+    sys.setswitchinterval(0.00001)
     settings = settings or load_settings()
     key_lookup = key_lookup or find_api_key()
     register_secret(key_lookup.key)

@@ -11,6 +11,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from floridify_gui.ui import queries
 from floridify_gui.ui.queries import ItemFilter, ItemRow
+from floridify_gui.ui.row_model import fill_role_data
 from floridify_gui.ui.tasks import run_task
 
 log = logging.getLogger("floridify_gui.ui")
@@ -119,6 +120,9 @@ class ResultGridModel(QAbstractTableModel):
         if role == StatusRole:
             return row.status
         return None
+
+    def multiData(self, index: QModelIndex, roleDataSpan) -> None:  # noqa: N802, N803
+        fill_role_data(self, index, roleDataSpan)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS) or COLUMNS[column][0] not in queries.SORT_FIELDS:

@@ -1,6 +1,6 @@
 """A table model over a list of rows with fixed columns, shared by the job and batch panes."""
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
+from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, QModelRoleDataSpan, QObject, Qt
 
 
 class RowListModel(QAbstractTableModel):
@@ -21,6 +21,9 @@ class RowListModel(QAbstractTableModel):
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.columns)
+
+    def multiData(self, index: QModelIndex, roleDataSpan) -> None:  # noqa: N802, N803
+        fill_role_data(self, index, roleDataSpan)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
@@ -48,3 +51,20 @@ class RowListModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None, None
         return self._rows[index.row()], self.columns[index.column()][0]
+
+
+def fill_role_data(model: QAbstractItemModel, index: QModelIndex, role_data_span: QModelRoleDataSpan) -> None:
+    """Fill a multiData() request with `model.data()` for each requested role.
+
+    Qt 6's item delegates request about seven roles of a cell in one
+    multiData() call, and the default implementation calls data() from C++
+    once per role. Each of those calls takes the GIL, and while a worker
+    thread runs, each take can wait for a switch interval. Answering here
+    takes it once per cell.
+    """
+    for role_data in role_data_span:
+        value = model.data(index, role_data.role())
+        if value is None:
+            role_data.clearData()
+        else:
+            role_data.setData(value)

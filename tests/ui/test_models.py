@@ -1,6 +1,6 @@
 """Every Qt model of the app passes pytest-qt's model tester, and the result grid loads lazily."""
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan, Qt
 
 from floridify_gui.ui.import_models import PreviewModel
 from floridify_gui.ui.queries import ANY_FAILED
@@ -11,7 +11,8 @@ from .helpers import WAIT_MS, close_window, create_job, fill_job_items, wait_for
 MANY_ROWS = 200_000
 
 
-def test_models_pass_model_tester(qtbot, qtmodeltester, open_window, tmp_path):
+def _open_with_finished_job(qtbot, open_window, tmp_path):
+    """Open a window whose queue, batch and result panes show one finished two-word batch job."""
     window = open_window()
     words = write_words(tmp_path / "words.txt", ["apple", "river"])
     job_id = create_job(qtbot, window, words, "batch", ["pronunciation"])
@@ -19,10 +20,39 @@ def test_models_pass_model_tester(qtbot, qtmodeltester, open_window, tmp_path):
     qtbot.waitUntil(lambda: window.queue_pane.select_job(job_id), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.batch_pane.model.rowCount() > 0, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.results_pane.model.rowCount() == 2, timeout=WAIT_MS)
+    return window
+
+
+def test_models_pass_model_tester(qtbot, qtmodeltester, open_window, tmp_path):
+    window = _open_with_finished_job(qtbot, open_window, tmp_path)
 
     qtmodeltester.check(window.queue_pane.model)
     qtmodeltester.check(window.batch_pane.model)
     qtmodeltester.check(window.results_pane.model)
+
+
+def _multi_data_mismatches(model, roles) -> list:
+    """Return the (row, column, role) whose multiData() value differs from data()."""
+    mismatches = []
+    for row in range(model.rowCount()):
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            for role in roles:
+                role_data = QModelRoleData(role)
+                model.multiData(index, QModelRoleDataSpan(role_data))
+                if role_data.data() != model.data(index, role):
+                    mismatches.append((row, column, role))
+    return mismatches
+
+
+def test_multi_data_matches_data(qtbot, open_window, tmp_path):
+    window = _open_with_finished_job(qtbot, open_window, tmp_path)
+    roles = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
+             Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.UserRole + 1, Qt.ItemDataRole.UserRole + 2]
+
+    assert _multi_data_mismatches(window.queue_pane.model, roles) == []
+    assert _multi_data_mismatches(window.batch_pane.model, roles) == []
+    assert _multi_data_mismatches(window.results_pane.model, roles) == []
 
 
 def test_preview_model_passes_model_tester(qtmodeltester):
