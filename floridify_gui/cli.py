@@ -19,6 +19,7 @@ from floridify_gui import __version__
 from floridify_gui.components import COMPONENTS, UnknownComponentError, resolve_components
 from floridify_gui.cost import pricing
 from floridify_gui.engine import Engine, EngineSettings
+from floridify_gui.engine.engine import ASSUMED_SENSES_PER_WORD
 from floridify_gui.engine import report
 from floridify_gui.events import BatchChanged, ItemsChanged, JobProgress, Notice
 from floridify_gui.paths import default_db_path
@@ -197,12 +198,20 @@ async def _synthesize(args) -> int:
         if not pricing().knows(args.model or engine.settings.model):
             print(f"warning: no price for model {args.model!r} in resources/pricing.json; "
                   f"costs are shown at {pricing().default_model} prices", file=sys.stderr)
-        print(f"{len(word_ids)} headwords, about {estimate.requests} requests "
-              f"({estimate.cache_hits} cached), estimated cost ${estimate.cost_batch if args.batch_mode else estimate.cost_immediate:.4f}",
-              file=sys.stderr)
+        print(_estimate_summary(len(word_ids), estimate, args.batch_mode), file=sys.stderr)
         job_id = await engine.create_job(args.name or args.words.name, word_ids, components, mode, args.model,
                                          args.force_refresh, estimate, claim=True)
         return await _run_and_summarise(engine, job_id, no_wait=args.no_wait)
+
+
+def _estimate_summary(headwords: int, estimate, batch_mode: bool) -> str:
+    cost = estimate.cost_batch if batch_mode else estimate.cost_immediate
+    line = (f"{headwords} headwords, about {estimate.requests} requests ({estimate.cache_hits} cached), "
+            f"estimated cost ${cost:.4f}")
+    if estimate.headwords_without_senses:
+        line += (f"; assumes {ASSUMED_SENSES_PER_WORD} senses for each of the "
+                 f"{estimate.headwords_without_senses} headwords without senses")
+    return line
 
 
 def _reading_summary(word_list) -> str:

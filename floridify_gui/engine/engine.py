@@ -62,7 +62,13 @@ class AbortFlag:
 
 @dataclass(frozen=True)
 class Estimate:
-    """Cost estimate of a job before it is created."""
+    """Cost estimate of a job before it is created.
+
+    Attributes:
+        headwords_without_senses: Headwords whose sense-level requests are
+            counted with ASSUMED_SENSES_PER_WORD senses each, because the
+            definitions stage drafts their senses first.
+    """
 
     requests: int
     cache_hits: int
@@ -71,6 +77,7 @@ class Estimate:
     cost_immediate: float
     cost_batch: float
     batch_files: int
+    headwords_without_senses: int = 0
 
 
 class Engine:
@@ -174,32 +181,34 @@ class Engine:
         pairs = await asyncio.to_thread(pairs_for_items, contexts, model, self.settings.temperature)
         distinct = {request.key: request for request, _ in pairs}
         cached = await self.worker.run(lookup_cache, list(distinct))
-        to_send = [r for key, r in distinct.items() if key not in cached]
 
-        extra = self._unplanned_sense_requests(plans, components)
+        without_senses = _headwords_without_senses(plans, components)
+        # Counting tokens and batch files of 50,000 requests takes about a second.
+        return await asyncio.to_thread(self._price, len(pairs), distinct, cached, without_senses,
+                                       _sense_level_count(components), model, mode)
+
+    def _price(self, planned: int, distinct: dict, cached: dict, without_senses: int, sense_level: int,
+               model: str, mode: str) -> Estimate:
+        to_send = [r for key, r in distinct.items() if key not in cached]
+        extra = without_senses * sense_level * ASSUMED_SENSES_PER_WORD
         prompt = sum(estimate_prompt_tokens(r.body, r.body_json) for r in to_send)
         completion = sum(estimate_completion_tokens(r.body["max_completion_tokens"]) for r in to_send)
         if to_send:
+            # The requests of senses not drafted yet are priced like the average request.
             prompt += extra * prompt // len(to_send)
             completion += extra * completion // len(to_send)
+
         table = pricing()
         files = split_into_files([PendingRequest(r) for r in to_send],
                                  max_tokens=self.settings.enqueued_token_budget)
         return Estimate(
-            requests=len(to_send) + extra, cache_hits=len(pairs) - len(to_send) - (len(pairs) - len(distinct)),
-            duplicates=len(pairs) - len(distinct), tokens=prompt + completion,
+            requests=len(to_send) + extra, cache_hits=len(distinct) - len(to_send),
+            duplicates=planned - len(distinct), tokens=prompt + completion,
             cost_immediate=table.cost(model, prompt, completion, batch=False),
             cost_batch=table.cost(model, prompt, completion, batch=True),
             batch_files=len(files) if mode == "batch" else 0,
+            headwords_without_senses=without_senses,
         )
-
-    @staticmethod
-    def _unplanned_sense_requests(plans, components) -> int:
-        from floridify_gui.components import COMPONENTS, SENSE
-
-        drafted = sum(1 for p in plans if p.component == jobs.DEFINITIONS)
-        sense_level = sum(1 for c in components if COMPONENTS[c].level == SENSE)
-        return drafted * sense_level * ASSUMED_SENSES_PER_WORD
 
     # -- running jobs -----------------------------------------------------
 
@@ -433,3 +442,23 @@ def _now() -> float:
     from floridify_gui.storage import now
 
     return now()
+
+
+def _sense_level_count(components: Sequence[str]) -> int:
+    from floridify_gui.components import COMPONENTS, SENSE
+
+    return sum(1 for component in components if COMPONENTS[component].level == SENSE)
+
+
+def _headwords_without_senses(plans, components: Sequence[str]) -> int:
+    """Count the headwords whose sense items wait for the definitions stage to draft their senses.
+
+    `jobs.expand_after_definitions` plans sense items only for headwords
+    that had none, so a headword whose senses exist is not counted even
+    when "definitions" is chosen.
+    """
+    if not _sense_level_count(components):
+        return 0
+    with_senses = {plan.word_id for plan in plans if plan.sense_id is not None}
+    return len({plan.word_id for plan in plans
+                if plan.component == jobs.DEFINITIONS and plan.word_id not in with_senses})

@@ -18,7 +18,7 @@ would keep them from drifting apart.
 
 import logging
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 from floridify_gui.components import COMPONENTS, SENSE, WORD
 from floridify_gui.connector.batch_files import MAX_FILE_BYTES, MAX_REQUESTS_PER_FILE, encode_line
@@ -83,13 +83,13 @@ def estimate_entries(entries: Sequence[Entry], options: EstimateOptions,
     """
     seen: set[str] = set()
     counter = _FileCounter(options.token_budget)
-    planned = cache_hits = prompt = completion = extra = 0
+    planned = cache_hits = prompt = completion = without_senses = 0
 
     for start in range(0, len(entries), CHUNK_ENTRIES):
         if should_abort():
             raise EstimateCancelled()
-        contexts = list(_plan_chunk(entries[start:start + CHUNK_ENTRIES], options.components))
-        extra += _unplanned_sense_requests(contexts, options.components)
+        contexts, chunk_without_senses = _plan_chunk(entries[start:start + CHUNK_ENTRIES], options.components)
+        without_senses += chunk_without_senses
         pairs = pairs_for_items(contexts, options.model, options.temperature)
         planned += len(pairs)
 
@@ -106,11 +106,12 @@ def estimate_entries(entries: Sequence[Entry], options: EstimateOptions,
             if options.mode == "batch":
                 counter.add(len(encode_line(PendingRequest(request))), tokens)
 
-    return _estimate(options, len(seen), planned, cache_hits, prompt, completion, extra, counter.files)
+    return _estimate(options, len(seen), planned, cache_hits, prompt, completion, without_senses, counter.files)
 
 
 def _estimate(options: EstimateOptions, distinct: int, planned: int, cache_hits: int, prompt: int,
-              completion: int, extra: int, files: int) -> Estimate:
+              completion: int, without_senses: int, files: int) -> Estimate:
+    extra = without_senses * _sense_level_count(options.components) * ASSUMED_SENSES_PER_WORD
     to_send = distinct - cache_hits
     if to_send:
         # Sense requests of headwords still without senses are priced like the average request.
@@ -125,25 +126,36 @@ def _estimate(options: EstimateOptions, distinct: int, planned: int, cache_hits:
         cost_immediate=table.cost(options.model, prompt, completion, batch=False),
         cost_batch=table.cost(options.model, prompt, completion, batch=True),
         batch_files=files if options.mode == "batch" else 0,
+        headwords_without_senses=without_senses,
     )
 
 
-def _plan_chunk(entries: Sequence[Entry], components: Sequence[str]) -> Iterable[ItemContext]:
-    """Yield the items `jobs.plan_items` would create for these entries once imported."""
+def _plan_chunk(entries: Sequence[Entry], components: Sequence[str]) -> tuple[list[ItemContext], int]:
+    """Return the items `jobs.plan_items` would create for these entries once imported.
+
+    Returns:
+        The items, and how many of the headwords have no senses while a sense-level
+        component is chosen, so their sense items wait for the definitions stage.
+    """
     word_level = [c for c in components if COMPONENTS[c].level == WORD and c != DEFINITIONS]
     sense_level = [c for c in components if COMPONENTS[c].level == SENSE]
     stored = _stored_words([entry.key for entry in entries])
+    contexts: list[ItemContext] = []
+    without_senses = 0
 
     for entry in entries:
         headword, senses = stored.get(entry.key, (entry.headword, []))
         senses = _merged_senses(senses, entry)
+        if sense_level and not senses:
+            without_senses += 1
         for component in word_level:
-            yield ItemContext(0, 0, None, component, headword, None, None, None, None)
+            contexts.append(ItemContext(0, 0, None, component, headword, None, None, None, None))
         if DEFINITIONS in components or (sense_level and not senses):
-            yield ItemContext(0, 0, None, DEFINITIONS, headword, None, None, None, None)
+            contexts.append(ItemContext(0, 0, None, DEFINITIONS, headword, None, None, None, None))
         for part_of_speech, definition in senses:
             for component in sense_level:
-                yield ItemContext(0, 0, 0, component, headword, part_of_speech, definition, None, None)
+                contexts.append(ItemContext(0, 0, 0, component, headword, part_of_speech, definition, None, None))
+    return contexts, without_senses
 
 
 def _merged_senses(stored: list[tuple[str | None, str]], entry: Entry) -> list[tuple[str | None, str]]:
@@ -174,8 +186,5 @@ def _stored_words(keys: list[str]) -> dict[str, tuple[str, list[tuple[str | None
     return found
 
 
-def _unplanned_sense_requests(contexts: list[ItemContext], components: Sequence[str]) -> int:
-    """Count the sense requests of headwords whose senses the definitions stage drafts first."""
-    drafted = sum(1 for context in contexts if context.component == DEFINITIONS)
-    sense_level = sum(1 for component in components if COMPONENTS[component].level == SENSE)
-    return drafted * sense_level * ASSUMED_SENSES_PER_WORD
+def _sense_level_count(components: Sequence[str]) -> int:
+    return sum(1 for component in components if COMPONENTS[component].level == SENSE)

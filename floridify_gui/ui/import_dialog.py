@@ -25,8 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from floridify_gui.engine import Estimate
 from floridify_gui.storage.models import database_proxy
-from floridify_gui.ui.estimating import EstimateCancelled, EstimateOptions, estimate_entries
+from floridify_gui.ui.estimating import (
+    ASSUMED_SENSES_PER_WORD,
+    EstimateCancelled,
+    EstimateOptions,
+    estimate_entries,
+)
 from floridify_gui.ui.import_models import PreviewModel
 from floridify_gui.ui.import_options import JobOptionsBox
 from floridify_gui.ui.import_sources import FIELD_LABELS, FIELDS, ImportSource, ReadProgress, describe_report, merge_entries
@@ -435,7 +441,7 @@ class ImportDialog(QDialog):
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-def _estimate_on_thread(entries: list, options: EstimateOptions, should_abort) -> object:
+def _estimate_on_thread(entries: list, options: EstimateOptions, should_abort) -> Estimate:
     """Run the estimate on the importer's thread and close that thread's database connection."""
     try:
         return estimate_entries(entries, options, should_abort)
@@ -464,8 +470,8 @@ def describe_detection(report) -> str:
     return "Detected: " + ", ".join(parts)
 
 
-def describe_estimate(estimate, mode: str) -> str:
-    """Return the estimate as a few lines for the importer."""
+def describe_estimate(estimate: Estimate, mode: str) -> str:
+    """Return the estimate as a few lines for the importer, with the senses it assumes."""
     chosen = estimate.cost_batch if mode == "batch" else estimate.cost_immediate
     lines = [
         f"{estimate.requests:,} requests to send ({estimate.cache_hits:,} answered from the cache, "
@@ -476,4 +482,15 @@ def describe_estimate(estimate, mode: str) -> str:
     ]
     if mode == "batch":
         lines.append(f"{estimate.batch_files:,} batch input file(s)")
+    if estimate.headwords_without_senses:
+        lines.append(describe_assumed_senses(estimate.headwords_without_senses))
     return "\n".join(lines)
+
+
+def describe_assumed_senses(headwords: int) -> str:
+    """Return the line that states the senses assumed for `headwords` headwords without senses."""
+    senses = f"{ASSUMED_SENSES_PER_WORD} sense" + ("" if ASSUMED_SENSES_PER_WORD == 1 else "s")
+    if headwords == 1:
+        return f"assumes {senses} for the 1 headword without senses (Definitions drafts its senses first)"
+    return (f"assumes {senses} for each of the {headwords:,} headwords without senses "
+            "(Definitions drafts their senses first)")

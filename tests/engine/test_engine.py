@@ -273,6 +273,29 @@ def test_crash_after_intent_adopts_created_batch(make_engine, simulator):
     assert simulator.stats()["files_uploaded"] == 1
 
 
+def test_estimate_assumes_senses_only_without_senses(make_engine):
+    async def body(engine):
+        word_ids = await import_text(engine, SENSES_CSV + "harbour,,,\nmeadow,,,\n")
+        return await engine.estimate(word_ids, ["definitions", "synonyms"], "batch")
+
+    estimate = make_engine(body)
+
+    # 5 definitions requests, synonyms for the 4 stored senses, 2 assumed senses for each new headword.
+    assert estimate.headwords_without_senses == 2
+    assert estimate.requests == 5 + 4 + 2 * 2
+
+
+def test_estimate_assumes_nothing_without_sense_components(make_engine):
+    async def body(engine):
+        word_ids = await import_text(engine, "harbour\nmeadow\n")
+        return await engine.estimate(word_ids, ["etymology"], "immediate")
+
+    estimate = make_engine(body)
+
+    assert estimate.headwords_without_senses == 0
+    assert estimate.requests == 2
+
+
 def test_estimate_counts_cache_hits(make_engine):
     async def body(engine):
         await _run(engine, SENSES_CSV, ["etymology"])

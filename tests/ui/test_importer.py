@@ -7,9 +7,10 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from floridify_gui.ui.estimating import ASSUMED_SENSES_PER_WORD
 from floridify_gui.ui.import_sources import ImportSource
 
-from .helpers import SHARED_WORDLISTS, WAIT_MS
+from .helpers import SHARED_WORDLISTS, WAIT_MS, wait_for_job_status
 
 CSV_TEXT = (
     "headword;part of speech;definition;example\n"
@@ -45,6 +46,15 @@ def _preview(dialog) -> list[list[str]]:
 
 def _wait_read(qtbot, dialog) -> None:
     qtbot.waitUntil(lambda: not dialog.is_reading and dialog.current_source().report is not None, timeout=WAIT_MS)
+
+
+def _estimate_label(qtbot, window, path, components: list[str]) -> str:
+    """Open the importer on `path`, choose `components` and return the estimate's text."""
+    dialog = window.open_importer([ImportSource.from_path(path)])
+    _wait_read(qtbot, dialog)
+    dialog.options.set_components(components)
+    qtbot.waitUntil(lambda: dialog._current_estimate() is not None, timeout=WAIT_MS)
+    return dialog.estimate_label.text()
 
 
 def test_dropped_csv_opens_importer_with_preview(qtbot, open_window, tmp_path):
@@ -184,3 +194,57 @@ def test_shared_oewn_csv_maps_columns(qtbot, open_window):
     assert report.columns == {"headword": 0, "part_of_speech": 1, "definition": 2, "example": 3}
     assert report.accepted == 300
     assert dialog.column_combos["definition"].currentData() == 2
+
+
+def test_estimate_states_assumed_senses(qtbot, open_window, tmp_path):
+    window = open_window()
+    path = tmp_path / "words.txt"
+    path.write_text("\n".join(f"word{number}" for number in range(1_200)), encoding="utf-8")
+
+    text = _estimate_label(qtbot, window, path, ["synonyms"])
+
+    assert f"assumes {ASSUMED_SENSES_PER_WORD} senses for each of the 1,200 headwords without senses" in text
+
+
+def test_estimate_states_one_headword_without_senses(qtbot, open_window, tmp_path):
+    window = open_window()
+    path = tmp_path / "senses.csv"
+    path.write_text(CSV_TEXT + "lantern;;;\n", encoding="utf-8")
+
+    text = _estimate_label(qtbot, window, path, ["synonyms"])
+
+    assert f"assumes {ASSUMED_SENSES_PER_WORD} senses for the 1 headword without senses" in text
+
+
+def test_estimate_assumes_nothing_when_all_have_senses(qtbot, open_window, tmp_path):
+    window = open_window()
+    path = tmp_path / "senses.csv"
+    path.write_text(CSV_TEXT, encoding="utf-8")
+
+    text = _estimate_label(qtbot, window, path, ["synonyms"])
+
+    assert "3 requests" in text
+    assert "assumes" not in text
+
+
+def test_definitions_estimate_matches_requests_sent(qtbot, open_window, simulator, tmp_path):
+    # Drafted senses of a headword that has senses get no sense items, so nothing is assumed.
+    window = open_window()
+    path = tmp_path / "senses.csv"
+    path.write_text(CSV_TEXT, encoding="utf-8")
+    dialog = window.open_importer([ImportSource.from_path(path)])
+    _wait_read(qtbot, dialog)
+    dialog.options.set_mode("immediate")
+    dialog.options.set_components(["definitions", "synonyms"])
+    qtbot.waitUntil(lambda: dialog._current_estimate() is not None, timeout=WAIT_MS)
+    estimate, text = dialog.estimate, dialog.estimate_label.text()
+    created = []
+    dialog.jobCreated.connect(created.append)
+
+    dialog.create_job()
+    qtbot.waitUntil(lambda: bool(created), timeout=WAIT_MS)
+    wait_for_job_status(qtbot, window, created[0], "completed")
+
+    assert estimate.requests == 5
+    assert "assumes" not in text
+    assert simulator.stats()["chat_calls"] == estimate.requests
