@@ -11,9 +11,14 @@ h1 { margin-bottom: 2px; }
 .pos { font-style: italic; color: #555; }
 .label { color: #555; font-weight: bold; }
 .example { color: #333; font-style: italic; }
+.pattern { color: #555; }
 .source { color: #888; font-size: small; }
 </style>
 """
+
+# A list of strings reads inline ("port, haven, anchorage") when every item is a short
+# phrase of at most this many words. Longer items and sentences get a line each.
+MAX_INLINE_ITEM_WORDS = 4
 
 
 def render_entry(entry: EntryData | None, headword: str = "") -> str:
@@ -51,8 +56,16 @@ def _component_blocks(values: dict[str, object], order: list[str]) -> list[str]:
 
 def _component_block(name: str, value: object) -> str:
     component = COMPONENTS.get(name)
-    label = component.label if component else name
-    return f'<p><span class="label">{escape(label)}:</span> {render_value(value)}</p>'
+    label = escape(component.label if component else name)
+    renderer = _COMPONENT_RENDERERS.get(name)
+    body = renderer(value) if renderer else None
+    if body is None:
+        body = render_value(value)
+
+    # HTML allows no list inside a paragraph, so a list follows its label's paragraph.
+    if body.startswith("<ul"):
+        return f'<p><span class="label">{label}:</span></p>{body}'
+    return f'<p><span class="label">{label}:</span> {body}</p>'
 
 
 def render_value(value: object) -> str:
@@ -73,15 +86,101 @@ def render_value(value: object) -> str:
 def _render_list(values: list) -> str:
     if not values:
         return "—"
-    if all(isinstance(item, (str, int, float)) for item in values):
+    if all(isinstance(item, (int, float)) or _is_short_phrase(item) for item in values):
         return escape(", ".join(str(item) for item in values))
-    return "<ul>" + "".join(f"<li>{render_value(item)}</li>" for item in values) + "</ul>"
+    return _bullets(render_value(item) for item in values)
+
+
+def _is_short_phrase(item: object) -> bool:
+    """Return True for a string such as a synonym, not a sentence."""
+    if not isinstance(item, str):
+        return False
+    text = item.strip()
+    return len(text.split()) <= MAX_INLINE_ITEM_WORDS and not text.endswith((".", "!", "?"))
+
+
+def _bullets(items) -> str:
+    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
 
 
 def _render_object(value: dict) -> str:
     # A result with one field ({"synonyms": [...]}) reads best as the field alone.
     if len(value) == 1:
         return render_value(next(iter(value.values())))
-    fields = [f"<i>{escape(key.replace('_', ' '))}</i>: {render_value(item)}"
+    fields = [f"<i>{escape(key.replace('_', ' '))}</i>: {_render_field(key, item)}"
               for key, item in value.items() if item not in (None, "", [])]
     return "; ".join(fields) or "—"
+
+
+def _render_field(key: str, value: object) -> str:
+    if key == "syllables" and _is_string_list(value):
+        return escape("·".join(value))
+    return render_value(value)
+
+
+# Renderers of the components whose values read better in a layout of their own. Each
+# returns None for a value of any other shape, which `render_value` then renders.
+
+def _render_examples(value: object) -> str | None:
+    examples = _field(value, "examples")
+    if not _is_string_list(examples) or not examples:
+        return None
+    items = "".join(f'<li class="example">{escape(text)}</li>' for text in examples)
+    return f'<ul>{items}</ul>'
+
+
+def _render_usage_notes(value: object) -> str | None:
+    notes = _field(value, "notes")
+    if not _is_string_list(notes) or not notes:
+        return None
+    return _bullets(escape(note) for note in notes)
+
+
+def _render_collocations(value: object) -> str | None:
+    collocations = _records(value, "collocations", ("phrase", "pattern"))
+    if not collocations:
+        return None
+    return _bullets(f'<b>{escape(phrase)}</b> <span class="pattern">({escape(pattern)})</span>'
+                    for phrase, pattern in collocations)
+
+
+def _render_grammar_patterns(value: object) -> str | None:
+    patterns = _records(value, "patterns", ("pattern", "example"))
+    if not patterns:
+        return None
+    return _bullets(f'<b>{escape(pattern)}</b>: <span class="example">{escape(example)}</span>'
+                    for pattern, example in patterns)
+
+
+def _render_word_forms(value: object) -> str | None:
+    forms = _records(value, "forms", ("label", "form"))
+    if not forms:
+        return None
+    return ", ".join(f"<i>{escape(label)}</i> {escape(form)}" for label, form in forms)
+
+
+def _field(value: object, key: str) -> object:
+    return value.get(key) if isinstance(value, dict) else None
+
+
+def _is_string_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _records(value: object, key: str, fields: tuple[str, ...]) -> list[tuple[str, ...]] | None:
+    """Return the string fields of each object in `value[key]`, or None when any is missing."""
+    items = _field(value, key)
+    if not isinstance(items, list) or not items:
+        return None
+    if not all(isinstance(item, dict) and all(isinstance(item.get(name), str) for name in fields) for item in items):
+        return None
+    return [tuple(item[name] for name in fields) for item in items]
+
+
+_COMPONENT_RENDERERS = {
+    "examples": _render_examples,
+    "usage_notes": _render_usage_notes,
+    "collocations": _render_collocations,
+    "grammar_patterns": _render_grammar_patterns,
+    "word_forms": _render_word_forms,
+}
