@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QSystemTrayIcon,
     QTabWidget,
@@ -351,9 +352,22 @@ class MainWindow(QMainWindow):
         """Show the versions of the app, Qt, Python and the OpenAI SDK."""
         return inform(self, "About Floridify", about_text())
 
-    def open_log_folder(self) -> None:
-        """Open the log folder in the system's file manager."""
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir())))
+    def open_log_folder(self) -> QMessageBox | None:
+        """Open the log folder in the system's file manager, or show its path when that fails.
+
+        Returns:
+            The open message box with the path, or None when the file manager took the folder.
+        """
+        folder = paths.log_dir()
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            return None
+
+        # openUrl gives no reason. It returns False when no application handles folders,
+        # for example on Qt's offscreen platform.
+        log.debug("No application opened the log folder %s, so its path is shown", folder)
+        return inform(self, "Log folder",
+                      "Failed to open the log folder: no file manager accepted it. "
+                      f"Open this folder by hand:\n\n{folder}")
 
     # Window state
 
