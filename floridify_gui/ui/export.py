@@ -3,6 +3,7 @@
 import csv
 import json
 import os
+import re
 from pathlib import Path
 
 from floridify_gui.ui import queries
@@ -11,6 +12,9 @@ from floridify_gui.ui.queries import ItemFilter, ItemRow
 FIELDS = ["id", "job_id", "headword", "part_of_speech", "gloss", "component", "status", "outcome_message",
           "attempts", "updated_at", "result"]
 CHUNK_ROWS = 500
+# A tab or any line break that `str.splitlines` splits at. "\r\n" is matched whole, so it
+# becomes one space.
+_TSV_BREAKS = re.compile(r"\r\n|[\t\n\v\f\r\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def export_items(item_filter: ItemFilter, path: str | os.PathLike, file_format: str) -> int:
@@ -71,9 +75,13 @@ def _write_jsonl(item_filter: ItemFilter, stream) -> int:
     return count
 
 
-def rows_as_tsv(rows: list[list[str]]) -> str:
-    """Join cells with tabs and rows with newlines, replacing tabs and newlines inside cells by spaces."""
-    def clean(cell) -> str:
-        return "" if cell is None else str(cell).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+def rows_as_tsv(rows: list[list[object]]) -> str:
+    """Join cells with tabs and rows with newlines, replacing tabs and line breaks inside cells by spaces.
 
-    return "\n".join("\t".join(clean(cell) for cell in row) for row in rows)
+    None becomes an empty cell and any other value its `str`.
+    """
+    return "\n".join("\t".join(_tsv_cell(cell) for cell in row) for row in rows)
+
+
+def _tsv_cell(cell: object) -> str:
+    return "" if cell is None else _TSV_BREAKS.sub(" ", str(cell))

@@ -150,6 +150,17 @@ def item_rows(ids: list[int]) -> list[ItemRow | None]:
     return [by_id.get(item_id) for item_id in ids]
 
 
+def existing_item_rows(ids: list[int], chunk: int = 500) -> list[ItemRow]:
+    """Return the rows of `ids` in the same order, reading `chunk` ids per query; missing ids are left out.
+
+    The chunks keep each query under SQLite's limit on parameters in one statement.
+    """
+    rows = []
+    for start in range(0, len(ids), chunk):
+        rows.extend(row for row in item_rows(list(ids[start:start + chunk])) if row is not None)
+    return rows
+
+
 def iter_item_rows(item_filter: ItemFilter, chunk: int = 500) -> Iterator[ItemRow]:
     """Yield every row `item_filter` shows, in its order, reading `chunk` rows at a time."""
     ids = item_ids(item_filter)

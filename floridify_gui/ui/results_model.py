@@ -43,6 +43,11 @@ STATUS_COLORS = {
     "waiting": QColor("#ef6c00"),
 }
 
+# Shown in the first column of a row whose page is still being read.
+LOADING_TEXT = "…"
+# Returned by _shown_row for a row whose page is not cached yet.
+_NOT_READ = object()
+
 ItemIdRole = Qt.ItemDataRole.UserRole + 1
 StatusRole = Qt.ItemDataRole.UserRole + 2
 
@@ -52,15 +57,16 @@ class ResultGridModel(QAbstractTableModel):
 
     The model holds only the ordered ids of the matching items (one SQL
     query, run on the reader thread). Rows are read in pages of PAGE_SIZE
-    from the UI thread's own connection the first time the view requests
-    them, and the last MAX_CACHED_PAGES pages stay cached, so 500,000 items
-    cost 4 MB of ids and a few hundred rows. Filtering and sorting happen in
-    SQL.
+    on the reader thread the first time the view requests them, so painting
+    never waits for SQLite: until its page arrives a row shows a
+    placeholder. The last MAX_CACHED_PAGES pages stay cached, so 500,000
+    items cost 4 MB of ids and a few hundred rows. Filtering and sorting
+    happen in SQL.
 
     Items that change while shown are marked with `mark_items_changed` and
-    re-read in `refresh_changed`, which the window calls on its repaint
-    timer; rows keep their place even when they no longer match a status
-    filter, so a retried row does not jump away under the cursor.
+    their pages re-read in `refresh_changed`, which the window calls on its
+    repaint timer; rows keep their place even when they no longer match a
+    status filter, so a retried row does not jump away under the cursor.
 
     Signals:
         reloaded(): The id list was replaced after a filter or sort change.
@@ -77,6 +83,7 @@ class ResultGridModel(QAbstractTableModel):
         self._filter = ItemFilter()
         self._ids = array("q")
         self._pages: OrderedDict[int, list[ItemRow | None]] = OrderedDict()
+        self._pages_requested: set[int] = set()
         self._changed_ids: set[int] = set()
         self._generation = 0
         self._loading = False
@@ -103,15 +110,17 @@ class ResultGridModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
 
-        row = self.row_at(index.row())
+        row = self._shown_row(index.row())
+        if row is _NOT_READ:
+            return LOADING_TEXT if role == Qt.ItemDataRole.DisplayRole and index.column() == 0 else None
         if row is None:
             return "(removed)" if role == Qt.ItemDataRole.DisplayRole and index.column() == 0 else None
 
         key = COLUMNS[index.column()][0]
         if role == Qt.ItemDataRole.DisplayRole:
-            return _display(row, key)
+            return display_value(row, key)
         if role == Qt.ItemDataRole.ToolTipRole and key in ("gloss", "outcome_message", "result"):
-            return _display(row, key) or None
+            return display_value(row, key) or None
         if role == Qt.ItemDataRole.ForegroundRole and key == "status":
             color = STATUS_COLORS.get(row.status)
             return QBrush(color) if color else None
@@ -168,6 +177,7 @@ class ResultGridModel(QAbstractTableModel):
         self.beginResetModel()
         self._ids = ids
         self._pages.clear()
+        self._pages_requested.clear()
         self._changed_ids.clear()
         self.endResetModel()
 
@@ -190,22 +200,63 @@ class ResultGridModel(QAbstractTableModel):
     # Rows
 
     def row_at(self, row: int) -> ItemRow | None:
-        """Return the item shown at `row`, reading its page if it is not cached."""
+        """Return the item shown at `row`, reading its page on this thread if it is not cached.
+
+        For actions on a few rows the user picked; painting uses the pages
+        read in the background instead.
+        """
         page_number = row // PAGE_SIZE
         page = self._pages.get(page_number)
         if page is None:
-            page = self._read_page(page_number)
+            page = self._store_page(page_number, queries.item_rows(self._page_ids(page_number)))
         else:
             self._pages.move_to_end(page_number)
         return page[row - page_number * PAGE_SIZE]
 
-    def _read_page(self, page_number: int) -> list[ItemRow | None]:
+    def is_row_read(self, row: int) -> bool:
+        """Tell whether the page of `row` is cached, so that the view shows its data."""
+        return row // PAGE_SIZE in self._pages
+
+    def _shown_row(self, row: int):
+        """Return the cached item at `row`, or _NOT_READ after asking for its page."""
+        page_number = row // PAGE_SIZE
+        page = self._pages.get(page_number)
+        if page is None:
+            self._request_page(page_number)
+            return _NOT_READ
+        self._pages.move_to_end(page_number)
+        return page[row - page_number * PAGE_SIZE]
+
+    def _request_page(self, page_number: int) -> None:
+        if page_number in self._pages_requested:
+            return
+        self._pages_requested.add(page_number)
+        run_task(self._read_page(page_number, self._generation), name=f"read result page {page_number}")
+
+    async def _read_page(self, page_number: int, generation: int) -> None:
+        try:
+            rows = await self._reader.run(queries.item_rows, self._page_ids(page_number))
+        finally:
+            if generation == self._generation:
+                self._pages_requested.discard(page_number)
+        if generation != self._generation:
+            return  # the ids were replaced while the page was read
+
+        self._store_page(page_number, rows)
+        first = page_number * PAGE_SIZE
+        last = min(first + PAGE_SIZE, len(self._ids)) - 1
+        self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
+    def _page_ids(self, page_number: int) -> list[int]:
         start = page_number * PAGE_SIZE
-        page = queries.item_rows(list(self._ids[start:start + PAGE_SIZE]))
-        self._pages[page_number] = page
+        return list(self._ids[start:start + PAGE_SIZE])
+
+    def _store_page(self, page_number: int, rows: list[ItemRow | None]) -> list[ItemRow | None]:
+        self._pages[page_number] = rows
+        self._pages.move_to_end(page_number)
         if len(self._pages) > MAX_CACHED_PAGES:
             self._pages.popitem(last=False)
-        return page
+        return rows
 
     def item_id(self, row: int) -> int:
         """Return the item id shown at `row`."""
@@ -231,7 +282,9 @@ class ResultGridModel(QAbstractTableModel):
         self._changed_ids.update(item_ids)
 
     def refresh_changed(self) -> bool:
-        """Re-read the cached pages that contain changed items and repaint them.
+        """Re-read, in the background, the cached pages that contain changed items.
+
+        A page keeps showing its old rows until the new ones arrive.
 
         Returns:
             Whether any item had changed since the last call.
@@ -243,14 +296,12 @@ class ResultGridModel(QAbstractTableModel):
         self._changed_ids = set()
         for page_number, page in list(self._pages.items()):
             if any(row is not None and row.id in changed for row in page):
-                self._read_page(page_number)
-                first = page_number * PAGE_SIZE
-                last = min(first + PAGE_SIZE, len(self._ids)) - 1
-                self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+                self._request_page(page_number)
         return True
 
 
-def _display(row: ItemRow, key: str):
+def display_value(row: ItemRow, key: str):
+    """Return the value the grid shows for `row` in the column `key`."""
     if key == "result":
         return (row.result_preview or "").replace("\n", " ")
     if key == "updated_at":

@@ -25,7 +25,7 @@ from floridify_gui.ui import queries
 from floridify_gui.ui.export import export_items, rows_as_tsv
 from floridify_gui.ui.item_detail import ItemDetailPane
 from floridify_gui.ui.queries import ANY_FAILED, FAILED_STATUSES, ITEM_STATUSES
-from floridify_gui.ui.results_model import COLUMNS, ResultGridModel
+from floridify_gui.ui.results_model import COLUMNS, ResultGridModel, display_value
 from floridify_gui.ui.services import Services
 from floridify_gui.ui.tasks import run_task
 
@@ -140,7 +140,8 @@ class ResultsPane(QWidget):
         filters.addWidget(self.count_label)
 
         self.retry_button = QPushButton("Retry selected now", self)
-        self.retry_button.setToolTip("Send the selected items again at once (Ctrl+R)")
+        self.retry_button.setToolTip("Send the selected items that failed, were refused or were truncated "
+                                     "again at once (Ctrl+R)")
         self.retry_button.clicked.connect(self.retry_selected)
         self.retry_failed_button = QPushButton("Retry all failed in view", self)
         self.retry_failed_button.clicked.connect(self.retry_all_failed)
@@ -309,12 +310,26 @@ class ResultsPane(QWidget):
     # Actions
 
     def retry_selected(self) -> None:
-        """Send the selected items again at once (immediate requests, whatever their job's mode)."""
+        """Send the selected items that failed, were refused or were truncated again at once.
+
+        Other selected items are skipped and counted in the status message. A succeeded item
+        would cost a request for a result already stored, and a pending or running item is
+        already on its way. Retries are immediate requests, whatever their job's mode.
+        """
         ids = self.selected_item_ids()
         log.debug("Retry of %s selected item(s) requested", len(ids))
         if ids:
-            self.message.emit(f"Retrying {len(ids):,} item(s)…")
-            run_task(self._retry(ids), name=f"retry {len(ids)} items")
+            run_task(self._retry_selected(ids), name=f"retry {len(ids)} selected items")
+
+    async def _retry_selected(self, ids: list[int]) -> None:
+        # The statuses are read again because the grid's cached rows may be a repaint behind.
+        failed = await self._services.reader.run(failed_among, ids)
+        skipped = len(ids) - len(failed)
+        if not failed:
+            self.message.emit(nothing_to_retry_message(len(ids)))
+            return
+        self.message.emit(f"Retrying {len(failed):,} failed item(s){_skipped_note(skipped)}…")
+        await self._retry(failed, skipped)
 
     def retry_all_failed(self) -> None:
         """Send every failed item of the current filter again at once."""
@@ -328,19 +343,38 @@ class ResultsPane(QWidget):
         self.message.emit(f"Retrying {len(ids):,} failed item(s)…")
         await self._retry(ids)
 
-    async def _retry(self, ids: list[int]) -> None:
+    async def _retry(self, ids: list[int], skipped: int = 0) -> None:
         await self._services.engine.retry_items(ids, immediate=True)
         # The engine reports outcomes with ItemsChanged; marking the ids as well repaints items
         # that it put back to pending without an event.
         self.mark_items_changed(ids)
-        self.message.emit(f"Retried {len(ids):,} item(s).")
+        self.message.emit(f"Retried {len(ids):,} item(s){_skipped_note(skipped)}.")
 
     def copy_selection(self) -> None:
-        """Copy the selected rows to the clipboard as tab-separated text."""
-        rows = sorted(index.row() for index in self.view.selectionModel().selectedRows())
-        table = [[self.model.index(row, column).data() for column in range(len(COLUMNS))] for row in rows]
-        QGuiApplication.clipboard().setText(rows_as_tsv(table))
-        self.message.emit(f"Copied {len(rows):,} row(s).")
+        """Copy the selected rows to the clipboard as tab-separated text under a header row.
+
+        The header contains the titles of the visible columns, in their on-screen order, and
+        the rows hold the same columns as the grid displays them. The rows are read on the
+        reader thread, because a large selection contains rows the grid has never read.
+        """
+        ids = self.selected_item_ids()
+        if ids:
+            run_task(self._copy_rows(ids, self._visible_columns()), name=f"copy {len(ids)} rows")
+
+    async def _copy_rows(self, ids: list[int], columns: list[int]) -> None:
+        rows = await self._services.reader.run(queries.existing_item_rows, ids)
+        header = [self.model.headerData(column, Qt.Orientation.Horizontal) for column in columns]
+        keys = [COLUMNS[column][0] for column in columns]
+        table = [[display_value(row, key) for key in keys] for row in rows]
+
+        QGuiApplication.clipboard().setText(rows_as_tsv([header, *table]))
+        self.message.emit(f"Copied {len(table):,} row(s).")
+
+    def _visible_columns(self) -> list[int]:
+        """Return the model columns the grid shows, in their on-screen order."""
+        header = self.view.horizontalHeader()
+        columns = [header.logicalIndex(position) for position in range(header.count())]
+        return [column for column in columns if not header.isSectionHidden(column)]
 
     def export_view(self) -> None:
         """Ask for a file name, then write the rows of the current filter as CSV or JSON Lines."""
@@ -361,3 +395,22 @@ class ResultsPane(QWidget):
     async def _export(self, path: str, file_format: str) -> None:
         count = await self._services.reader.run(export_items, self.model.item_filter, path, file_format)
         self.message.emit(f"Exported {count:,} row(s) to {path}")
+
+
+def failed_among(item_ids: list[int]) -> list[int]:
+    """Return the ids among `item_ids` whose item failed, was refused or was truncated, in the same order.
+
+    Runs on the reader thread. Ids of items that no longer exist are left out.
+    """
+    return [row.id for row in queries.existing_item_rows(item_ids) if row.status in FAILED_STATUSES]
+
+
+def nothing_to_retry_message(selected: int) -> str:
+    """Return the status message for a retry of `selected` items of which none failed."""
+    if selected == 1:
+        return "The selected item did not fail; nothing to retry."
+    return f"None of the {selected:,} selected items failed; nothing to retry."
+
+
+def _skipped_note(skipped: int) -> str:
+    return f"; skipped {skipped:,} that had not failed" if skipped else ""

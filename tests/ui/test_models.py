@@ -1,10 +1,11 @@
 """Every Qt model of the app passes pytest-qt's model tester, and the result grid loads lazily."""
 
 from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan, Qt
+from PySide6.QtWidgets import QApplication
 
 from floridify_gui.ui.import_models import PreviewModel
 from floridify_gui.ui.queries import ANY_FAILED
-from floridify_gui.ui.results_model import MAX_CACHED_PAGES, PAGE_SIZE
+from floridify_gui.ui.results_model import LOADING_TEXT, MAX_CACHED_PAGES, PAGE_SIZE
 
 from .helpers import WAIT_MS, close_window, create_job, fill_job_items, wait_for_job_status, write_words
 
@@ -75,15 +76,54 @@ def _open_with_many_items(qtbot, open_window, tmp_path, count: int):
     return open_window(db_path), job_id
 
 
+def _wait_for_rows_read(qtbot, model, rows: list[int]) -> None:
+    """Ask for `rows` as the view does and wait until their pages have been read in the background."""
+    for row in rows:
+        model.index(row, 0).data()
+    qtbot.waitUntil(lambda: all(model.is_row_read(row) for row in rows), timeout=WAIT_MS)
+
+
+def test_grid_shows_placeholder_until_page_read(qtbot, open_window, tmp_path):
+    window, _job_id = _open_with_many_items(qtbot, open_window, tmp_path, 5_000)
+    model = window.results_pane.model
+    qtbot.waitUntil(lambda: model.rowCount() == 5_001, timeout=WAIT_MS)
+    last_row = model.rowCount() - 1
+
+    shown_before = model.index(last_row, 0).data()
+    with qtbot.waitSignal(model.dataChanged, timeout=WAIT_MS,
+                          check_params_cb=lambda first, last, *_roles: first.row() <= last_row <= last.row()):
+        pass
+    shown_after = model.index(last_row, 0).data()
+
+    assert shown_before == LOADING_TEXT
+    assert shown_after == "word004999"
+
+
+def test_copy_includes_rows_never_read(qtbot, open_window, tmp_path):
+    window, _job_id = _open_with_many_items(qtbot, open_window, tmp_path, 5_000)
+    pane = window.results_pane
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 5_001, timeout=WAIT_MS)
+
+    pane.view.selectAll()
+    with qtbot.waitSignal(pane.message, timeout=WAIT_MS):
+        pane.copy_selection()
+    lines = QApplication.clipboard().text().split("\n")
+
+    assert len(lines) == 1 + 5_001
+    assert not any(line.startswith(LOADING_TEXT) for line in lines)
+    assert lines[-1].startswith("word004999\t")
+
+
 def test_grid_loads_many_rows_lazily(qtbot, open_window, tmp_path):
     window, _job_id = _open_with_many_items(qtbot, open_window, tmp_path, MANY_ROWS)
     model = window.results_pane.model
     qtbot.waitUntil(lambda: model.rowCount() == MANY_ROWS + 1, timeout=WAIT_MS)
 
     window.results_pane.view.scrollToBottom()
-    qtbot.wait(50)
-    last = model.index(model.rowCount() - 1, 0).data()
-    middle = model.index(MANY_ROWS // 2, 0).data()
+    last_row, middle_row = model.rowCount() - 1, MANY_ROWS // 2
+    _wait_for_rows_read(qtbot, model, [last_row, middle_row])
+    last = model.index(last_row, 0).data()
+    middle = model.index(middle_row, 0).data()
 
     assert last == "word199999"
     assert middle.startswith("word")
@@ -113,6 +153,7 @@ def test_grid_sorts_in_sql(qtbot, open_window, tmp_path):
 
     model.sort(0, Qt.SortOrder.DescendingOrder)
     qtbot.waitUntil(lambda: model.item_filter.descending and not model.is_loading, timeout=WAIT_MS)
+    _wait_for_rows_read(qtbot, model, [0, model.rowCount() - 1])
 
     assert model.index(0, 0).data() == "word004999"
     assert model.index(model.rowCount() - 1, 0).data() == "seed"
