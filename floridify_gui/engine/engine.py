@@ -346,9 +346,12 @@ class Engine:
         return job_ids
 
     async def retry_items(self, item_ids: Sequence[int], immediate: bool = True) -> None:
-        """Send failed items again, at once (immediate) or by re-queueing their jobs."""
-        await self.worker.run(jobs.reset_for_retry, list(item_ids))
-        contexts = await self.worker.run(jobs.items_by_id, list(item_ids))
+        """Send failed, refused and truncated items again, at once (immediate) or by re-queueing their jobs.
+
+        Other items among `item_ids` are left as they are (see `jobs.reset_for_retry`).
+        """
+        item_ids = await self.worker.run(jobs.reset_for_retry, list(item_ids))
+        contexts = await self.worker.run(jobs.items_by_id, item_ids)
         by_job: dict[int, list] = {}
         job_of = await self.worker.run(_jobs_of_items, list(item_ids))
         for context in contexts:

@@ -19,6 +19,7 @@ log = logging.getLogger("floridify_gui.engine")
 DEFINITIONS = "definitions"
 TO_DO = ("pending", "retrying", "waiting")
 ENDED = ("succeeded", "failed", "refused", "truncated")
+RETRYABLE_STATUSES = ("failed", "refused", "truncated")
 # A job whose owner has not written a heartbeat for this long is taken to
 # belong to a process that died.
 STALE_OWNER_SECONDS = 60
@@ -282,11 +283,24 @@ def fail_unfinished(job_id: int, code: str, message: str) -> list[int]:
     return ids
 
 
-def reset_for_retry(item_ids: Sequence[int]) -> None:
-    """Put ended items back in the queue, keeping their attempt count."""
+def reset_for_retry(item_ids: Sequence[int]) -> list[int]:
+    """Put failed, refused and truncated items back in the queue, keeping their attempt count.
+
+    A succeeded item would cost a request for a result already stored, and
+    an item that is pending, submitted or running is already on its way, so
+    both are left alone.
+
+    Returns:
+        The ids of the items put back, in the given order.
+    """
+    reset: set[int] = set()
     for part in chunked(list(item_ids), 1):
-        JobItem.update(status="pending", batch=None, updated_at=now()).where(
-            JobItem.id.in_(part) & (JobItem.status != "succeeded")).execute()
+        with database_proxy.atomic():
+            ids = [row[0] for row in JobItem.select(JobItem.id).where(
+                JobItem.id.in_(part) & JobItem.status.in_(RETRYABLE_STATUSES)).tuples()]
+            JobItem.update(status="pending", batch=None, updated_at=now()).where(JobItem.id.in_(ids)).execute()
+        reset.update(ids)
+    return [item_id for item_id in item_ids if item_id in reset]
 
 
 def claim_job(job_id: int, owner: str) -> bool:

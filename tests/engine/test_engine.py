@@ -162,6 +162,22 @@ def test_truncated_item_is_retried_with_larger_budget(make_engine, simulator):
     assert retried.attempts == 2
 
 
+def test_retry_leaves_items_in_flight_alone(make_engine, simulator):
+    async def body(engine):
+        await _run(engine, "ocean\n", ["etymology"])
+        item = await engine.worker.run(lambda: JobItem.get())
+        # As if the item were in a batch that is still running.
+        await engine.worker.run(lambda: JobItem.update(status="submitted").execute())
+        requests_before = simulator.stats()["requests_total"]
+        await engine.retry_items([item.id])
+        return await engine.worker.run(lambda: JobItem.get()), requests_before
+
+    after_retry, requests_before = make_engine(body)
+
+    assert after_retry.status == "submitted"
+    assert simulator.stats()["requests_total"] == requests_before
+
+
 def test_expired_batch_keeps_results_and_requeues_the_rest(make_engine, simulator):
     simulator.configure(expire_after_fraction=0.5)
     words = "\n".join(f"word{n}" for n in range(20)) + "\n"
