@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORD_LIST = ROOT.parent / "shared" / "wordlists" / "words-2000.txt"
 
 # A word-list without senses needs "definitions" before any sense-level component can run.
-COMPONENTS = ["definitions", "pronunciation", "synonyms", "cefr_level"]
+COMPONENTS = ["definitions", "pronunciation", "synonyms", "examples", "cefr_level"]
 GRID_COMPONENT = "synonyms"
 ENTRY_HEADWORD_INDEX = 40  # a row a little way into the grid, not the list's first word
 WINDOW_SIZE = (1400, 900)
