@@ -51,3 +51,14 @@ def shared_wordlist():
         return path
 
     return locate
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the desktop app's tests after all others, whatever paths were given.
+
+    Their session-wide qasync loop stays marked as running until the session
+    ends, so a test that calls asyncio.run() after one of them fails with
+    "cannot be called from a running event loop".
+    """
+    ui_folder = Path(__file__).resolve().parent / "ui"
+    items.sort(key=lambda item: Path(str(item.path)).is_relative_to(ui_folder))
