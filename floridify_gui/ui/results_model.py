@@ -84,6 +84,8 @@ class ResultGridModel(QAbstractTableModel):
         self._ids = array("q")
         self._pages: OrderedDict[int, list[ItemRow | None]] = OrderedDict()
         self._pages_requested: set[int] = set()
+        # Pages that changed while being read; they are read again when that read ends.
+        self._pages_outdated: set[int] = set()
         self._changed_ids: set[int] = set()
         self._generation = 0
         self._loading = False
@@ -178,6 +180,7 @@ class ResultGridModel(QAbstractTableModel):
         self._ids = ids
         self._pages.clear()
         self._pages_requested.clear()
+        self._pages_outdated.clear()
         self._changed_ids.clear()
         self.endResetModel()
 
@@ -227,8 +230,10 @@ class ResultGridModel(QAbstractTableModel):
         self._pages.move_to_end(page_number)
         return page[row - page_number * PAGE_SIZE]
 
-    def _request_page(self, page_number: int) -> None:
+    def _request_page(self, page_number: int, *, changed: bool = False) -> None:
         if page_number in self._pages_requested:
+            if changed:
+                self._pages_outdated.add(page_number)
             return
         self._pages_requested.add(page_number)
         run_task(self._read_page(page_number, self._generation), name=f"read result page {page_number}")
@@ -246,6 +251,9 @@ class ResultGridModel(QAbstractTableModel):
         first = page_number * PAGE_SIZE
         last = min(first + PAGE_SIZE, len(self._ids)) - 1
         self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+        if page_number in self._pages_outdated:
+            self._pages_outdated.discard(page_number)
+            self._request_page(page_number)
 
     def _page_ids(self, page_number: int) -> list[int]:
         start = page_number * PAGE_SIZE
@@ -296,7 +304,7 @@ class ResultGridModel(QAbstractTableModel):
         self._changed_ids = set()
         for page_number, page in list(self._pages.items()):
             if any(row is not None and row.id in changed for row in page):
-                self._request_page(page_number)
+                self._request_page(page_number, changed=True)
         return True
 
 
