@@ -310,10 +310,16 @@ async def _resume(args) -> int:
         _require_key(engine)
         if args.job:
             await engine.worker.run(_job_status_or_usage, args.job)
+        # Requests a cancelled batch finished are billed, so their results are stored too.
+        merged = await engine.merge_cancelled_batches(args.job or None)
+        if merged:
+            print(f"Merged the finished part of {merged} batch(es) of cancelled jobs.", file=sys.stderr)
+        if args.job:
             return await _run_and_summarise(engine, args.job)
+
         engine.events.subscribe(_print_notice)
         job_ids = await engine.resume_unfinished()
-        if not job_ids:
+        if not job_ids and not merged:
             print("No unfinished job.")
         exit_code = EXIT_OK
         for job_id in job_ids:

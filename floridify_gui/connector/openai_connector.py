@@ -311,12 +311,15 @@ class OpenAIConnector:
             len(batch_file.requests), batch_file.estimated_tokens,
         )
 
-    async def resume_batch(self, batch_id: int, batch_file: BatchFile) -> dict[str, Outcome]:
+    async def resume_batch(self, batch_id: int, batch_file: BatchFile, *, resubmit: bool = True) -> dict[str, Outcome]:
         """Finish a batch a previous process recorded, adopting it where it got to.
 
         Args:
             batch_id: The RemoteBatch row.
             batch_file: The batch's requests, rebuilt from its items.
+            resubmit: Send the requests again in smaller batches when OpenAI
+                rejected the batch for the enqueued-token limit. Without it,
+                the requests are only put back in the queue.
         """
         await self._budget.acquire(batch_file.model, batch_file.estimated_tokens)
         try:
@@ -326,7 +329,7 @@ class OpenAIConnector:
             await self._budget.release(batch_file.model, batch_file.estimated_tokens)
 
         if outcomes is _TOKEN_LIMIT:
-            return await self._retry_after_token_limit(batch_file, 0)
+            return await self._retry_after_token_limit(batch_file, 0) if resubmit else {}
         return outcomes
 
     async def _follow_batch(self, batch_id: int, batch_file: BatchFile, attempt: int) -> dict[str, Outcome]:
@@ -578,6 +581,9 @@ class OpenAIConnector:
             await self.client.batches.cancel(remote_id)
         except openai.NotFoundError:
             await self._requeue_lost(batch_id, remote_id)
+        except openai.ConflictError:
+            # 409: the batch ended before the request arrived; it is merged like any other.
+            log.debug("Batch %s had already ended when it was cancelled", remote_id)
 
 
 def _resolve_file(batch_file: BatchFile, results: ParsedResults, status: str):

@@ -9,7 +9,7 @@ from typing import Sequence
 
 from openai import AsyncOpenAI
 
-from floridify_gui.connector import BatchSettings, OpenAIConnector
+from floridify_gui.connector import BatchSettings, OpenAIConnector, ledger
 from floridify_gui.connector.accumulator import PendingRequest
 from floridify_gui.connector.batch_files import split_into_files
 from floridify_gui.connector.ledger import lookup_cache
@@ -27,6 +27,7 @@ log = logging.getLogger("floridify_gui.engine")
 MAX_ROUNDS = 5
 # Senses assumed per headword imported without senses, for estimates only.
 ASSUMED_SENSES_PER_WORD = 2
+CANCELLED_MESSAGE = "The job was cancelled before this item had a result"
 HEARTBEAT_SECONDS = 15
 
 
@@ -295,16 +296,22 @@ class Engine:
         """Adopt, poll and merge the batches an earlier run of this job left behind."""
         batches = await self.worker.run(jobs.unfinished_batches, job_id)
         for batch in batches:
-            items = await self.worker.run(jobs.items_in_batch, batch.id)
-            pairs = pairs_for_items(items, batch.model, await self._job_temperature(job_id))
-            pending = _pending_requests(pairs)
-            if not pending:
-                await self.worker.run(_mark_merged, batch.id)
-                continue
-            [batch_file] = split_into_files(pending, max_requests=len(pending) + 1, max_bytes=2**62)
-            log.info("Resuming batch %s of job %s (%s requests)", batch.remote_id or batch.token, job_id,
-                     len(pending))
-            await connector.resume_batch(batch.id, batch_file)
+            await self._follow_recorded_batch(batch, connector)
+
+    async def _follow_recorded_batch(self, batch: RemoteBatch, connector: OpenAIConnector, *,
+                                     resubmit: bool = True) -> None:
+        """Rebuild a recorded batch's requests from its items, then wait for it and merge it."""
+        items = await self.worker.run(jobs.items_in_batch, batch.id)
+        temperature = await self._job_temperature(batch.job_id)
+        pending = await asyncio.to_thread(lambda: _pending_requests(pairs_for_items(items, batch.model, temperature)))
+        if not pending:
+            await self.worker.run(_mark_merged, batch.id)
+            return
+
+        [batch_file] = split_into_files(pending, max_requests=len(pending) + 1, max_bytes=2**62)
+        log.info("Resuming batch %s of job %s (%s requests)", batch.remote_id or batch.token, batch.job_id,
+                 len(pending))
+        await connector.resume_batch(batch.id, batch_file, resubmit=resubmit)
 
     async def _job_temperature(self, job_id: int) -> float | None:
         return self._temperature(await self.worker.run(Job.get_by_id, job_id))
@@ -378,17 +385,44 @@ class Engine:
         await connector.request_many(pairs)
 
     async def cancel_job(self, job_id: int) -> None:
-        """Cancel a job and ask OpenAI to cancel its unfinished batches."""
+        """Cancel a job and ask OpenAI to cancel its unfinished batches.
+
+        Items not sent yet fail at once. The items of batches already created
+        wait for `merge_cancelled_batches`, because OpenAI bills the requests
+        a batch finished before it stopped.
+        """
         await self._set_job(job_id, status="cancelled", finished_at=_now())
         for batch in await self.worker.run(jobs.unfinished_batches, job_id):
             if batch.remote_id:
                 await self.cancel_batch(batch.id)
-        # FIXME(engine): requests a cancelled batch finished before it stopped are
-        # billed, but no process merges them once the job is cancelled.
-        changed = await self.worker.run(jobs.fail_unfinished, job_id, "cancelled",
-                                        "The job was cancelled before this item had a result")
+            else:
+                await self.worker.run(ledger.update_batch, batch.id, {
+                    "step": "abandoned", "message": "The job was cancelled before this batch was created"})
+        changed = await self.worker.run(
+            lambda: jobs.fail_unfinished(job_id, "cancelled", CANCELLED_MESSAGE, except_sent=True))
         if changed:
             self.events.emit(ItemsChanged(job_id, tuple(changed)))
+
+    async def merge_cancelled_batches(self, job_id: int | None = None) -> int:
+        """Wait for the batches of cancelled jobs to end, store what they finished and fail the rest.
+
+        Args:
+            job_id: The cancelled job, or None for every cancelled job.
+
+        Returns:
+            How many batches were merged.
+        """
+        batches = await self.worker.run(jobs.sent_batches_of_cancelled_jobs, job_id)
+        for batch in batches:
+            await self.open_client()
+            connector = self.connector(batch.job_id, batch_mode=True, model=batch.model)
+            await self._follow_recorded_batch(batch, connector, resubmit=False)
+
+            changed = await self.worker.run(jobs.fail_unfinished, batch.job_id, "cancelled", CANCELLED_MESSAGE)
+            if changed:
+                self.events.emit(ItemsChanged(batch.job_id, tuple(changed)))
+            self.events.emit(JobChanged(batch.job_id))
+        return len(batches)
 
     async def refresh_batch(self, batch_id: int) -> None:
         """Poll one batch now."""

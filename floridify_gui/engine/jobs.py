@@ -258,6 +258,19 @@ def unfinished_batches(job_id: int) -> list[RemoteBatch]:
         (RemoteBatch.job == job_id) & (RemoteBatch.step.not_in(["merged", "abandoned"]))))
 
 
+def sent_batches_of_cancelled_jobs(job_id: int | None = None) -> list[RemoteBatch]:
+    """Return the batches of cancelled jobs that were created at OpenAI and are not merged yet.
+
+    Args:
+        job_id: Only this job's batches, or None for every cancelled job's.
+    """
+    condition = (Job.status == "cancelled") & RemoteBatch.remote_id.is_null(False) & RemoteBatch.step.not_in(
+        ["merged", "abandoned"])
+    if job_id is not None:
+        condition &= RemoteBatch.job == job_id
+    return list(RemoteBatch.select().join(Job).where(condition).order_by(RemoteBatch.id))
+
+
 def status_counts(job_id: int) -> dict[str, int]:
     """Count the job's items by status."""
     query = JobItem.select(JobItem.status, peewee.fn.COUNT(JobItem.id).alias("n")).where(
@@ -271,15 +284,26 @@ def give_up_retrying(job_id: int, stage: int) -> None:
         (JobItem.job == job_id) & (JobItem.stage == stage) & (JobItem.status.in_(TO_DO))).execute()
 
 
-def fail_unfinished(job_id: int, code: str, message: str) -> list[int]:
-    """Fail every item of the job that has no outcome yet, so that it can be retried later."""
-    unfinished = ("pending", "retrying", "waiting", "submitted", "running")
+def fail_unfinished(job_id: int, code: str, message: str, *, except_sent: bool = False) -> list[int]:
+    """Fail every item of the job that has no outcome yet, so that it can be retried later.
+
+    With `except_sent`, the items of batches created at OpenAI and not merged
+    yet are left as they are, so that the finished part of their batch can
+    still be merged.
+    """
+    condition = (JobItem.job == job_id) & JobItem.status.in_(
+        ("pending", "retrying", "waiting", "submitted", "running"))
+    if except_sent:
+        sent = RemoteBatch.select(RemoteBatch.id).where(
+            (RemoteBatch.job == job_id) & RemoteBatch.remote_id.is_null(False)
+            & RemoteBatch.step.not_in(["merged", "abandoned"]))
+        condition &= JobItem.batch.is_null() | JobItem.batch.not_in(sent)
+
     with database_proxy.atomic():
-        ids = [item.id for item in JobItem.select(JobItem.id).where(
-            (JobItem.job == job_id) & JobItem.status.in_(unfinished))]
-        JobItem.update(status="failed", outcome_code=code, outcome_message=message, batch=None,
-                       updated_at=now()).where(
-            (JobItem.job == job_id) & JobItem.status.in_(unfinished)).execute()
+        ids = [row[0] for row in JobItem.select(JobItem.id).where(condition).tuples()]
+        for part in chunked(ids, 1):
+            JobItem.update(status="failed", outcome_code=code, outcome_message=message, batch=None,
+                           updated_at=now()).where(JobItem.id.in_(part)).execute()
     return ids
 
 

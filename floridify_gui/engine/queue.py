@@ -33,12 +33,14 @@ class JobQueue:
         self._abort: AbortFlag | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._merges: set[asyncio.Task] = set()
         self._stopping = False
 
     def start(self) -> None:
-        """Start running jobs in the background."""
+        """Start running jobs in the background, and merging the batches of cancelled jobs."""
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run_forever())
+            self._merge_cancelled(None)
 
     def wake(self) -> None:
         """Look for a runnable job now (after a job was added or resumed)."""
@@ -53,6 +55,10 @@ class JobQueue:
         if self._abort:
             self._abort.set()
         self._wake.set()
+        # A merge waits for OpenAI to end a cancelled batch; the next start merges it instead.
+        for merge in list(self._merges):
+            merge.cancel()
+        await asyncio.gather(*self._merges, return_exceptions=True)
         if self._task:
             try:
                 await asyncio.wait_for(self._task, timeout=30)
@@ -97,10 +103,23 @@ class JobQueue:
         self.wake()
 
     async def cancel(self, job_id: int) -> None:
-        """Cancel a job and its remote batches."""
+        """Cancel a job and its remote batches; their finished part is merged in the background."""
         if job_id == self.current_job and self._abort:
             self._abort.set()
         await self.engine.cancel_job(job_id)
+        self._merge_cancelled(job_id)
+
+    def _merge_cancelled(self, job_id: int | None) -> None:
+        merge = asyncio.get_running_loop().create_task(self._merge(job_id), name=f"merge cancelled job {job_id}")
+        self._merges.add(merge)
+        merge.add_done_callback(self._merges.discard)
+
+    async def _merge(self, job_id: int | None) -> None:
+        try:
+            await self.engine.merge_cancelled_batches(job_id)
+        except Exception:
+            # The batches stay recorded, so the next start tries again.
+            log.exception("Failed to merge the batches of cancelled job %s", job_id)
 
     async def move(self, job_id: int, delta: int) -> None:
         """Move a job up (negative delta) or down the queue."""

@@ -1,5 +1,6 @@
 """Every way a batch or a request can end, one case per row, against the simulator."""
 
+import asyncio
 import json
 
 import pytest
@@ -8,7 +9,7 @@ from floridify_gui.connector.batch_files import ParsedResults, parse_result_file
 from floridify_gui.connector.pacing import RateLimitPacer, parse_reset
 from floridify_gui.engine import report
 from floridify_gui.events import BatchChanged
-from floridify_gui.storage import JobItem
+from floridify_gui.storage import CachedResponse, JobItem
 from tests.engine.conftest import import_text
 
 WORDS = "\n".join(f"item{n}" for n in range(12)) + "\n"
@@ -186,11 +187,42 @@ def test_cancelled_job_fails_unfinished_items(make_engine, simulator):
         engine.events.subscribe(lambda e: abort.set() if isinstance(e, BatchChanged) else None)
         await engine.run_job(job_id, abort)
         await engine.cancel_job(job_id)
-        return await engine.worker.run(report.job_status, job_id), await engine.worker.run(
+        waiting = await engine.worker.run(report.job_status, job_id)
+        merged = await engine.merge_cancelled_batches(job_id)
+        return waiting, merged, await engine.worker.run(report.job_status, job_id), await engine.worker.run(
             lambda: {i.outcome_code for i in JobItem.select()})
 
-    status, codes = make_engine(body)
+    waiting, merged, status, codes = make_engine(body)
 
+    assert waiting["items"]["pending"] == 12
+    assert merged == 1
     assert status["status"] == "cancelled"
     assert status["items"]["failed"] == 12
     assert codes == {"cancelled"}
+    assert status["batches"][0]["status"] == "cancelled"
+
+
+def test_cancelled_job_keeps_finished_batch_results(make_engine, simulator):
+    simulator.configure(batch_duration=4.0)
+    from floridify_gui.engine import AbortFlag
+
+    async def body(engine):
+        word_ids = await import_text(engine, WORDS)
+        job_id = await engine.create_job("cancel", word_ids, ["etymology"], "batch")
+        abort = AbortFlag()
+        engine.events.subscribe(lambda e: abort.set() if isinstance(e, BatchChanged) else None)
+        await engine.run_job(job_id, abort)
+        await asyncio.sleep(2.0)  # about half of the simulated batch is processed by then
+        await engine.cancel_job(job_id)
+        await engine.merge_cancelled_batches()
+        return await engine.worker.run(report.job_status, job_id), await engine.worker.run(
+            lambda: CachedResponse.select().count())
+
+    status, cached = make_engine(body)
+
+    assert status["status"] == "cancelled"
+    assert 0 < status["items"]["succeeded"] < 12
+    assert status["items"]["succeeded"] + status["items"]["failed"] == 12
+    assert cached == status["items"]["succeeded"]
+    assert simulator.stats()["batches_created"] == 1
+    assert simulator.stats()["duplicate_requests"] == 0

@@ -40,6 +40,11 @@ def test_cancel_asks_and_cancels_batch_job(qtbot, open_window, simulator, tmp_pa
 
     next(button for button in boxes[0].buttons() if button.text() == "Cancel job").click()
     wait_for_job_status(qtbot, window, job_id, "cancelled", timeout=5_000)
+    # The cancelled batch is merged in the background; nothing of it had finished.
+    qtbot.waitUntil(lambda: job_row(window, job_id).failed == 2, timeout=WAIT_MS)
+
+    assert job_row(window, job_id).in_flight == 0
+    assert job_row(window, job_id).active_batches == 0
 
 
 def test_clear_finished_empties_views(qtbot, open_window, tmp_path):
