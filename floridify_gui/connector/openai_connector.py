@@ -410,6 +410,7 @@ class OpenAIConnector:
         except openai.NotFoundError as exc:
             raise BatchUnavailable(f"the endpoint has no Batch API ({exc.status_code})") from exc
         await self._record_remote(batch_id, remote, step="created")
+        log.info("Created batch %s for job %s", remote.id, self.job_id)
         return remote.id
 
     async def _record_remote(self, batch_id: int, remote, step: str | None = None) -> None:
@@ -482,6 +483,7 @@ class OpenAIConnector:
             await self._store(resolutions, batch_id=batch_id)
         await release(resolutions, results.outcomes, components)
         await self.worker.run(ledger.update_batch, batch_id, {"step": "merged"})
+        log.info("Merged batch %s of job %s (%s): %s requests", remote.id, self.job_id, remote.status, len(outcomes))
         self.events.emit(BatchChanged(self.job_id, batch_id))
         return outcomes
 

@@ -165,6 +165,8 @@ class Engine:
             cost = estimate.cost_batch if mode == "batch" else estimate.cost_immediate
             await self.worker.run(lambda: jobs.update_job(job_id, estimated_tokens=estimate.tokens,
                                                           estimated_cost=cost))
+        log.info("Created job %s (%r, %s mode, %s headwords, components %s)", job_id, name, mode, len(word_ids),
+                 ", ".join(components))
         self.events.emit(JobChanged(job_id))
         return job_id
 
@@ -235,6 +237,7 @@ class Engine:
     async def _run_claimed(self, job_id: int, abort: AbortFlag) -> None:
         job = await self.worker.run(Job.get_by_id, job_id)
         await self._set_job(job_id, status="running", started_at=job.started_at or _now(), message=None)
+        log.info("Running job %s (%s mode, model %s)", job_id, job.mode, job.model)
         await self.open_client()
         connector = self.connector(job_id, batch_mode=job.mode == "batch", model=job.model, abort=abort)
 
@@ -262,7 +265,7 @@ class Engine:
                 await asyncio.sleep(self.settings.retry_delay * 2 ** (round_number - 1))
 
             await self._set_job(job.id, stage=stage_name)
-            self.events.emit(JobProgress(job.id, 0, len(items), f"Sending {len(items)} {stage_name} requests"))
+            self.events.emit(JobProgress(job.id, 0, len(items), f"Sending {len(items):,} {stage_name} requests"))
             # Built on a worker thread: 50,000 bodies take a second, which would
             # freeze the desktop app's event loop.
             with collection_paused():
@@ -324,16 +327,15 @@ class Engine:
 
         job = await self.worker.run(Job.get_by_id, job_id)
         if aborted or left:
-            if job.status in ("paused", "cancelled"):
-                status = job.status
-            elif left:
-                status = "waiting"
-            else:
-                status = "paused"
+            # A run stopped by a shutdown stays runnable, so the next start finishes it. It may
+            # have nothing left yet still owe the sense items of newly drafted definitions.
+            status = job.status if job.status in ("paused", "cancelled") else "waiting"
             await self._set_job(job_id, status=status, **fields)
+            log.info("Job %s stopped (%s) with %s items left", job_id, status, left)
             return
 
         await self._set_job(job_id, status="completed", finished_at=_now(), stage=None, **fields)
+        log.info("Job %s completed: %s succeeded, %s failed", job_id, counts.get("succeeded", 0), failed)
         self.events.emit(JobFinished(job_id, counts.get("succeeded", 0), failed))
 
     async def _set_job(self, job_id: int, **fields) -> None:
@@ -358,6 +360,7 @@ class Engine:
         Other items among `item_ids` are left as they are (see `jobs.reset_for_retry`).
         """
         item_ids = await self.worker.run(jobs.reset_for_retry, list(item_ids))
+        log.info("Retrying %s items (%s)", len(item_ids), "immediate" if immediate else "queued with their jobs")
         contexts = await self.worker.run(jobs.items_by_id, item_ids)
         by_job: dict[int, list] = {}
         job_of = await self.worker.run(_jobs_of_items, list(item_ids))
@@ -384,14 +387,23 @@ class Engine:
         pairs = await asyncio.to_thread(pairs_for_items, items, job.model, self._temperature(job))
         await connector.request_many(pairs)
 
-    async def cancel_job(self, job_id: int) -> None:
+    async def cancel_job(self, job_id: int) -> bool:
         """Cancel a job and ask OpenAI to cancel its unfinished batches.
 
         Items not sent yet fail at once. The items of batches already created
         wait for `merge_cancelled_batches`, because OpenAI bills the requests
         a batch finished before it stopped.
+
+        Returns:
+            False when the job had already completed or been cancelled, so nothing changed.
         """
+        job = await self.worker.run(Job.get_by_id, job_id)
+        if job.status in ("completed", "cancelled"):
+            log.info("Job %s is already %s; nothing to cancel", job_id, job.status)
+            return False
+
         await self._set_job(job_id, status="cancelled", finished_at=_now())
+        log.info("Cancelled job %s", job_id)
         for batch in await self.worker.run(jobs.unfinished_batches, job_id):
             if batch.remote_id:
                 await self.cancel_batch(batch.id)
@@ -402,6 +414,7 @@ class Engine:
             lambda: jobs.fail_unfinished(job_id, "cancelled", CANCELLED_MESSAGE, except_sent=True))
         if changed:
             self.events.emit(ItemsChanged(job_id, tuple(changed)))
+        return True
 
     async def merge_cancelled_batches(self, job_id: int | None = None) -> int:
         """Wait for the batches of cancelled jobs to end, store what they finished and fail the rest.

@@ -102,12 +102,18 @@ class JobQueue:
         await self._set(job_id, status="queued", finished_at=None)
         self.wake()
 
-    async def cancel(self, job_id: int) -> None:
-        """Cancel a job and its remote batches; their finished part is merged in the background."""
+    async def cancel(self, job_id: int) -> bool:
+        """Cancel a job and its remote batches; their finished part is merged in the background.
+
+        Returns:
+            False when the job had already completed or been cancelled.
+        """
+        if not await self.engine.cancel_job(job_id):
+            return False
         if job_id == self.current_job and self._abort:
             self._abort.set()
-        await self.engine.cancel_job(job_id)
         self._merge_cancelled(job_id)
+        return True
 
     def _merge_cancelled(self, job_id: int | None) -> None:
         merge = asyncio.get_running_loop().create_task(self._merge(job_id), name=f"merge cancelled job {job_id}")

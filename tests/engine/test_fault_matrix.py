@@ -8,7 +8,7 @@ import pytest
 from floridify_gui.connector.batch_files import ParsedResults, parse_result_file
 from floridify_gui.connector.pacing import RateLimitPacer, parse_reset
 from floridify_gui.engine import report
-from floridify_gui.events import BatchChanged
+from floridify_gui.events import BatchChanged, ItemsChanged
 from floridify_gui.storage import CachedResponse, JobItem
 from tests.engine.conftest import import_text
 
@@ -200,6 +200,43 @@ def test_cancelled_job_fails_unfinished_items(make_engine, simulator):
     assert status["items"]["failed"] == 12
     assert codes == {"cancelled"}
     assert status["batches"][0]["status"] == "cancelled"
+
+
+def test_stopped_run_stays_runnable(make_engine):
+    from floridify_gui.engine import AbortFlag
+
+    async def body(engine):
+        word_ids = await import_text(engine, WORDS)
+        job_id = await engine.create_job("stopped", word_ids, ["definitions", "synonyms"], "batch")
+        # A shutdown right after the definitions: nothing is left to do, but the senses they
+        # drafted still need their synonyms.
+        abort = AbortFlag()
+        engine.events.subscribe(lambda e: abort.set() if isinstance(e, ItemsChanged) else None)
+        await engine.run_job(job_id, abort)
+        stopped = await engine.worker.run(report.job_status, job_id)
+        await engine.run_job(job_id)
+        return stopped, await engine.worker.run(report.job_status, job_id)
+
+    stopped, finished = make_engine(body)
+
+    assert stopped["status"] == "waiting"
+    assert finished["status"] == "completed"
+    assert finished["items"]["succeeded"] == finished["items"]["total"]
+    assert finished["items"]["total"] > 12
+
+
+def test_cancel_leaves_completed_job_alone(make_engine):
+    async def body(engine):
+        status, _items = await _run(engine)
+        job_id = status["job"]
+        cancelled = await engine.cancel_job(job_id)
+        return cancelled, await engine.worker.run(report.job_status, job_id)
+
+    cancelled, status = make_engine(body)
+
+    assert cancelled is False
+    assert status["status"] == "completed"
+    assert status["items"]["succeeded"] == 12
 
 
 def test_cancelled_job_keeps_finished_batch_results(make_engine, simulator):
