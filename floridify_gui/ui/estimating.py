@@ -152,26 +152,33 @@ def _plan_chunk(entries: Sequence[Entry], components: Sequence[str]) -> tuple[li
             contexts.append(ItemContext(0, 0, None, component, headword, None, None, None, None))
         if DEFINITIONS in components or (sense_level and not senses):
             contexts.append(ItemContext(0, 0, None, DEFINITIONS, headword, None, None, None, None))
-        for part_of_speech, definition in senses:
+        for part_of_speech, definition, example in senses:
             for component in sense_level:
-                contexts.append(ItemContext(0, 0, 0, component, headword, part_of_speech, definition, None, None))
+                contexts.append(ItemContext(0, 0, 0, component, headword, part_of_speech, definition, example, None))
     return contexts, without_senses
 
 
-def _merged_senses(stored: list[tuple[str | None, str]], entry: Entry) -> list[tuple[str | None, str]]:
-    """Return the stored senses plus the entry's new ones, as `jobs.import_entries` would store them."""
+# A sense as a request sees it: part of speech, definition and example.
+SenseText = tuple[str | None, str, str | None]
+
+
+def _merged_senses(stored: list[SenseText], entry: Entry) -> list[SenseText]:
+    """Return the stored senses plus the entry's new ones, as `jobs.import_entries` would store them.
+
+    As there, a sense counts as known when its part of speech and definition are.
+    """
     senses = list(stored)
-    known = set(senses)
+    known = {(part_of_speech, definition) for part_of_speech, definition, _example in senses}
     for sense in entry.senses:
         pair = (sense.part_of_speech, sense.definition)
         if sense.definition and pair not in known:
-            senses.append(pair)
+            senses.append((sense.part_of_speech, sense.definition, sense.example))
             known.add(pair)
     return senses
 
 
-def _stored_words(keys: list[str]) -> dict[str, tuple[str, list[tuple[str | None, str]]]]:
-    """Return headword and (part of speech, definition) senses of the keys already imported."""
+def _stored_words(keys: list[str]) -> dict[str, tuple[str, list[SenseText]]]:
+    """Return the headword and the senses of each key already imported."""
     words: dict[int, tuple[str, str]] = {}
     for part in chunked(keys, 1):
         for word_id, key, headword in Word.select(Word.id, Word.key, Word.headword).where(Word.key.in_(part)).tuples():
@@ -179,10 +186,10 @@ def _stored_words(keys: list[str]) -> dict[str, tuple[str, list[tuple[str | None
 
     found = {key: (headword, []) for key, headword in words.values()}
     for part in chunked(list(words), 1):
-        query = (Sense.select(Sense.word, Sense.part_of_speech, Sense.definition)
+        query = (Sense.select(Sense.word, Sense.part_of_speech, Sense.definition, Sense.example)
                  .where(Sense.word.in_(part)).order_by(Sense.word, Sense.position).tuples())
-        for word_id, part_of_speech, definition in query:
-            found[words[word_id][0]][1].append((part_of_speech, definition))
+        for word_id, part_of_speech, definition, example in query:
+            found[words[word_id][0]][1].append((part_of_speech, definition, example))
     return found
 
 

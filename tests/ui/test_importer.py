@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from floridify_gui.ui.estimating import ASSUMED_SENSES_PER_WORD
 from floridify_gui.ui.import_sources import ImportSource
 
-from .helpers import SHARED_WORDLISTS, WAIT_MS, wait_for_job_status
+from .helpers import SHARED_WORDLISTS, WAIT_MS, create_job, wait_for_job_status, write_words
 
 CSV_TEXT = (
     "headword;part of speech;definition;example\n"
@@ -248,3 +248,23 @@ def test_definitions_estimate_matches_requests_sent(qtbot, open_window, simulato
     assert estimate.requests == 5
     assert "assumes" not in text
     assert simulator.stats()["chat_calls"] == estimate.requests
+
+
+def test_estimate_counts_cache_hits_of_drafted_senses(qtbot, open_window, simulator, tmp_path):
+    window = open_window()
+    words = write_words(tmp_path / "words.txt", ["harbour", "meadow"])
+    job_id = create_job(qtbot, window, words, "immediate", ["synonyms"])
+    wait_for_job_status(qtbot, window, job_id, "completed")
+    sent_by_first_job = simulator.stats()["chat_calls"]
+
+    dialog = window.open_importer([ImportSource.from_path(words)])
+    _wait_read(qtbot, dialog)
+    dialog.options.set_mode("immediate")
+    dialog.options.set_components(["synonyms"])
+    qtbot.waitUntil(lambda: dialog._current_estimate() is not None, timeout=WAIT_MS)
+    estimate = dialog.estimate
+    sense_requests = sent_by_first_job - 2  # one definitions request per headword
+
+    assert estimate.requests == 0
+    assert estimate.cache_hits == sense_requests
+    assert estimate.headwords_without_senses == 0
