@@ -249,6 +249,27 @@ class BatchStore:
         with self._lock:
             return list(self._batches.values())
 
+    def all_batches(self) -> list[Batch]:
+        """Return every batch, oldest first, each brought up to date (unobserved) first."""
+        now = self._clock()
+        batches = self._all_batches()
+        for batch in batches:
+            with batch.lock:
+                self._advance(batch, now, observed=False)
+        return batches
+
+    def elapsed(self, batch: Batch) -> float:
+        """Return the seconds since the batch started, by this store's clock."""
+        return self._clock() - batch.started
+
+    def restore(self, batches: list[Batch], elapsed: list[float]) -> None:
+        """Add batches saved by an earlier run, each `elapsed` seconds after its start."""
+        now = self._clock()
+        with self._lock:
+            for batch, seconds in zip(batches, elapsed):
+                batch.started = now - seconds
+                self._batches[batch.id] = batch
+
     def _advance(self, batch: Batch, now: float, *, observed: bool) -> None:
         """Bring the batch to the status it has reached at `now`. Call with `batch.lock` held.
 

@@ -116,6 +116,17 @@ class FileStore:
         logger.debug("Deleted file %s", file_id)
         return stored
 
+    def all_files(self) -> list[StoredFile]:
+        """Return every stored file, oldest first."""
+        with self._lock:
+            return list(self._files.values())
+
+    def restore(self, files) -> None:
+        """Add files saved by an earlier run (see `floridify_gui.simulator.state`)."""
+        with self._lock:
+            for stored in files:
+                self._files[stored.id] = stored
+
     def list_newest_first(self, purpose: str | None) -> list[StoredFile]:
         with self._lock:
             files = [f for f in self._files.values() if purpose is None or f.purpose == purpose]

@@ -8,12 +8,14 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from floridify_gui.simulator.api import Request, Response, SimulatorApp, json_response
 from floridify_gui.simulator.config import SimulatorConfig
 from floridify_gui.simulator.errors import ApiError
 from floridify_gui.simulator.files import MAX_FILE_BYTES
+from floridify_gui.simulator.state import load_state, save_state
 
 logger = logging.getLogger("floridify_gui.simulator")
 
@@ -159,8 +161,19 @@ class Simulator:
             client = OpenAI(base_url=sim.base_url, api_key="sk-sim")
     """
 
-    def __init__(self, config: SimulatorConfig | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, config: SimulatorConfig | None = None, host: str = "127.0.0.1", port: int = 0,
+                 state_dir: str | Path | None = None) -> None:
+        """Create a stopped simulator.
+
+        Args:
+            config: Fault rates and batch timing.
+            host: Address to listen on.
+            port: Port to listen on; 0 picks a free one.
+            state_dir: Folder that keeps the files and batches between runs: they are
+                restored by `start` and saved by `stop`. Without it they live in memory only.
+        """
         self._app = SimulatorApp(config or SimulatorConfig())
+        self._state_dir = Path(state_dir) if state_dir is not None else None
         self._host = host
         self._port = port
         self._server: _SimulatorServer | None = None
@@ -179,6 +192,9 @@ class Simulator:
         """Listen and serve in a background daemon thread. Returns self."""
         if self._server is not None:
             raise RuntimeError("Failed to start the simulator: it is already running.")
+
+        if self._state_dir is not None:
+            load_state(self._app.files, self._app.batches, self._state_dir)
 
         self._server = _SimulatorServer((self._host, self._port), self._app)
         # A short poll interval keeps stop() fast, because shutdown waits for the next poll.
@@ -203,6 +219,15 @@ class Simulator:
         logger.debug("Simulator on port %s stopped", self._server.server_address[1])
         self._server = None
         self._thread = None
+        if self._state_dir is not None:
+            self._save_state()
+
+    def _save_state(self) -> None:
+        try:
+            save_state(self._app.files, self._app.batches, self._state_dir)
+        except OSError as error:
+            # The batches in flight are lost; the client sends their requests again.
+            logger.warning("Failed to save the simulator state to %s: %s", self._state_dir, error)
 
     def __enter__(self) -> Simulator:
         return self.start()
