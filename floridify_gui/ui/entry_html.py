@@ -159,6 +159,69 @@ def _render_word_forms(value: object) -> str | None:
     return ", ".join(f"<i>{escape(label)}</i> {escape(form)}" for label, form in forms)
 
 
+def _render_cefr_level(value: object) -> str | None:
+    return _label_with_note(value, "level", "rationale")
+
+
+def _render_register(value: object) -> str | None:
+    return _label_with_note(value, "label", "note")
+
+
+def _render_frequency_band(value: object) -> str | None:
+    return _label_with_note(value, "band", "note")
+
+
+def _label_with_note(value: object, label_key: str, note_key: str) -> str | None:
+    """Render {label, note} as "label — note", or the label alone when the note is empty."""
+    label, note = _field(value, label_key), _field(value, note_key)
+    if not isinstance(label, str) or not label or not (note is None or isinstance(note, str)):
+        return None
+    if not note:
+        return f"<b>{escape(label)}</b>"
+    return f"<b>{escape(label)}</b> — {escape(note)}"
+
+
+def _render_pronunciation(value: object) -> str | None:
+    """Render the IPA as "BrE /ˈhɑːbə/; AmE /ˈhɑrbər/; syllables har·bour"."""
+    british, american = _field(value, "ipa_british"), _field(value, "ipa_american")
+    syllables = _field(value, "syllables")
+    if not isinstance(british, str) or not isinstance(american, str) or not _is_string_list(syllables):
+        return None
+
+    parts = []
+    if british.strip():
+        parts.append(f"<i>BrE</i> {escape(_delimited(british))}")
+    if american.strip():
+        parts.append(f"<i>AmE</i> {escape(_delimited(american))}")
+    if syllables:
+        parts.append(f"<i>syllables</i> {escape('·'.join(syllables))}")
+    return "; ".join(parts) or "—"
+
+
+def _delimited(transcription: str) -> str:
+    """Return a transcription between slashes unless the model already put it in slashes or brackets."""
+    text = transcription.strip()
+    if (text.startswith("/") and text.endswith("/")) or (text.startswith("[") and text.endswith("]")):
+        return text
+    return f"/{text}/"
+
+
+def _render_etymology(value: object) -> str | None:
+    """Render the summary followed by "(from Middle English, first attested 14th century)"."""
+    summary = _field(value, "summary")
+    origin, attested = _field(value, "origin_language"), _field(value, "first_attested")
+    if not isinstance(summary, str) or not all(item is None or isinstance(item, str) for item in (origin, attested)):
+        return None
+
+    facts = []
+    if origin:
+        facts.append(f"from {escape(origin)}")
+    if attested:
+        facts.append(f"first attested {escape(attested)}")
+    note = f' <span class="source">({", ".join(facts)})</span>' if facts else ""
+    return f"{escape(summary) or '—'}{note}"
+
+
 def _field(value: object, key: str) -> object:
     return value.get(key) if isinstance(value, dict) else None
 
@@ -178,6 +241,11 @@ def _records(value: object, key: str, fields: tuple[str, ...]) -> list[tuple[str
 
 
 _COMPONENT_RENDERERS = {
+    "cefr_level": _render_cefr_level,
+    "register": _render_register,
+    "frequency_band": _render_frequency_band,
+    "pronunciation": _render_pronunciation,
+    "etymology": _render_etymology,
     "examples": _render_examples,
     "usage_notes": _render_usage_notes,
     "collocations": _render_collocations,

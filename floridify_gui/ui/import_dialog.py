@@ -302,10 +302,13 @@ class ImportDialog(QDialog):
             if report is None:
                 self.preview_model.clear()
                 self.detected_label.setText("")
+                # An error message is prose and wraps. The report below lists one row a line and does not.
+                self.report_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
                 self.report_text.setPlainText(source.error or "Reading…")
             else:
                 self.preview_model.set_preview(report.preview_rows(PREVIEW_ROWS), report.columns, report.has_header)
                 self.detected_label.setText(describe_detection(report))
+                self.report_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
                 self.report_text.setPlainText(describe_report(report))
             self._show_column_choices(source)
         finally:
@@ -366,8 +369,11 @@ class ImportDialog(QDialog):
         self._stop_estimate()
         entries = self.entries()
         components = self.options.components()
-        if not entries or not components:
-            self.estimate_label.setText("Estimate: choose at least one component and an input with headwords.")
+        if not entries:
+            self.options.set_headwords_without_senses(0)
+        reason = describe_nothing_to_estimate(self.sources, components)
+        if reason is not None:
+            self.estimate_label.setText(reason)
             return
         self.estimate_label.setText("Estimating…")
         self._estimate_abort = threading.Event()
@@ -392,6 +398,7 @@ class ImportDialog(QDialog):
             return
         self.estimate = estimate
         self._estimate_options = key
+        self.options.set_headwords_without_senses(estimate.headwords_without_senses)
         self.estimate_label.setText(describe_estimate(estimate, options.mode))
         self.estimateReady.emit(estimate)
 
@@ -468,6 +475,38 @@ def describe_detection(report) -> str:
     if report.format in ("csv", "tsv"):
         parts.append("header row" if report.has_header else "no header row")
     return "Detected: " + ", ".join(parts)
+
+
+def describe_nothing_to_estimate(sources: list[ImportSource], components: list[str]) -> str | None:
+    """Return why there is no estimate for these inputs and components, or None when there can be one."""
+    if not any(source.report is not None and source.report.accepted for source in sources):
+        return "Estimate: no headwords were read, so there is nothing to estimate. " + _why_no_headwords(sources)
+    if not components:
+        return "Estimate: choose at least one component."
+    return None
+
+
+def _why_no_headwords(sources: list[ImportSource]) -> str:
+    """Return one sentence per kind of input that gave no headwords."""
+    failed = [source.label for source in sources if source.report is None and source.error not in (None, CANCELLED_TEXT)]
+    cancelled = [source.label for source in sources if source.report is None and source.error == CANCELLED_TEXT]
+    empty = [source.label for source in sources if source.report is not None]
+    reasons = []
+    if failed:
+        reasons.append(f"Failed to read {_join_labels(failed)} (see the reader's report).")
+    if cancelled:
+        reasons.append(f"Reading of {_join_labels(cancelled)} was cancelled.")
+    if len(empty) == 1:
+        reasons.append(f"The input {empty[0]} contains no headwords.")
+    elif empty:
+        reasons.append(f"The inputs {_join_labels(empty)} contain no headwords.")
+    return " ".join(reasons or ["The inputs are still being read."])
+
+
+def _join_labels(labels: list[str]) -> str:
+    if len(labels) == 1:
+        return labels[0]
+    return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
 def describe_estimate(estimate: Estimate, mode: str) -> str:

@@ -1,6 +1,6 @@
 """The job options of the importer: name, components, mode and model."""
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -19,6 +19,69 @@ from floridify_gui.components import COMPONENTS, DEFAULT_COMPONENTS, SENSE_COMPO
 
 MODELS = ["gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "gpt-4.1-nano", "o4-mini"]
 CHECKBOX_COLUMNS = 2
+DEFINITIONS = "definitions"
+
+
+class DefinitionsCheckBox(QCheckBox):
+    """The Definitions checkbox, which also shows when Definitions runs without being chosen.
+
+    Checked means the user chose to draft senses for every headword. Partly
+    checked means senses are drafted only for the headwords without any,
+    because a chosen sense-level component needs senses. A click switches
+    between the user's two choices, so while senses are needed it moves
+    between partly checked and checked, never to unchecked.
+
+    Signals:
+        choiceChanged(): The user's choice (`chosen`) changed.
+    """
+
+    choiceChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        component = COMPONENTS[DEFINITIONS]
+        super().__init__(component.label, parent)
+        self.chosen = False
+        self.needed_for = 0
+        self._show()
+
+    def set_chosen(self, chosen: bool) -> None:
+        """Set the user's choice: draft senses for every headword or not."""
+        if chosen != self.chosen:
+            self.chosen = chosen
+            self._show()
+            self.choiceChanged.emit()
+
+    def set_needed_for(self, headwords: int) -> None:
+        """Show that senses are drafted for `headwords` headwords without senses (0: none)."""
+        if headwords != self.needed_for:
+            self.needed_for = headwords
+            self._show()
+
+    def nextCheckState(self) -> None:  # noqa: N802 (Qt override, called on a click)
+        self.set_chosen(not self.chosen)
+
+    def _show(self) -> None:
+        if self.chosen:
+            self.setCheckState(Qt.CheckState.Checked)
+        elif self.needed_for:
+            self.setCheckState(Qt.CheckState.PartiallyChecked)
+        else:
+            self.setCheckState(Qt.CheckState.Unchecked)
+
+        component = COMPONENTS[DEFINITIONS]
+        if self.needed_for and not self.chosen:
+            self.setText(f"{component.label} ({self.needed_for:,} without senses)")
+            self.setToolTip(f"Definitions runs first for the {_headwords(self.needed_for)} without senses, "
+                            "because the chosen sense-level components need senses. "
+                            "Check it to draft senses for every headword.")
+        else:
+            self.setText(component.label)
+            self.setToolTip(component.description
+                            + " Runs first, and runs by itself for headwords imported without senses.")
+
+
+def _headwords(count: int) -> str:
+    return "headword" if count == 1 else f"{count:,} headwords"
 
 
 class JobOptionsBox(QGroupBox):
@@ -34,6 +97,7 @@ class JobOptionsBox(QGroupBox):
         super().__init__("Job", parent)
         self.nameEdit = QLineEdit(self)
         self.checkboxes: dict[str, QCheckBox] = {}
+        self._without_senses = 0
         word_box = self._component_group("Word level (once per headword)", WORD_COMPONENTS)
         sense_box = self._component_group("Sense level (once per sense)", SENSE_COMPONENTS)
 
@@ -66,27 +130,60 @@ class JobOptionsBox(QGroupBox):
         box = QGroupBox(title, self)
         grid = QGridLayout(box)
         for number, name in enumerate(names):
-            component = COMPONENTS[name]
-            checkbox = QCheckBox(component.label, box)
-            checkbox.setToolTip(component.description)
-            checkbox.setChecked(name in DEFAULT_COMPONENTS)
-            checkbox.toggled.connect(lambda _checked: self.changed.emit())
+            checkbox = self._component_checkbox(name, box)
             grid.addWidget(checkbox, number // CHECKBOX_COLUMNS, number % CHECKBOX_COLUMNS)
             self.checkboxes[name] = checkbox
-        if "definitions" in self.checkboxes:
-            self.checkboxes["definitions"].setToolTip(
-                COMPONENTS["definitions"].description
-                + " Runs first, and runs by itself for headwords imported without senses.")
         return box
 
+    def _component_checkbox(self, name: str, parent: QWidget) -> QCheckBox:
+        if name == DEFINITIONS:
+            checkbox = DefinitionsCheckBox(parent)
+            checkbox.set_chosen(name in DEFAULT_COMPONENTS)
+            checkbox.choiceChanged.connect(self.changed.emit)
+            return checkbox
+
+        component = COMPONENTS[name]
+        checkbox = QCheckBox(component.label, parent)
+        checkbox.setToolTip(component.description)
+        checkbox.setChecked(name in DEFAULT_COMPONENTS)
+        checkbox.toggled.connect(lambda _checked: self._on_component_toggled())
+        return checkbox
+
+    def _on_component_toggled(self) -> None:
+        self._show_definitions_needed()
+        self.changed.emit()
+
+    def set_headwords_without_senses(self, count: int) -> None:
+        """Note how many headwords of the import have no senses, as the estimate counted them.
+
+        While a sense-level component is chosen, the Definitions checkbox shows that
+        senses are drafted for them.
+        """
+        self._without_senses = count
+        self._show_definitions_needed()
+
+    def _show_definitions_needed(self) -> None:
+        definitions = self.checkboxes.get(DEFINITIONS)
+        if not isinstance(definitions, DefinitionsCheckBox):
+            return
+        sense_level = any(self.checkboxes[name].isChecked() for name in SENSE_COMPONENTS if name in self.checkboxes)
+        definitions.set_needed_for(self._without_senses if sense_level else 0)
+
     def components(self) -> list[str]:
-        """Return the checked component names in registry order."""
-        return [name for name, checkbox in self.checkboxes.items() if checkbox.isChecked()]
+        """Return the chosen component names in registry order.
+
+        Definitions counts only when chosen for every headword, not while it is
+        partly checked because headwords without senses need it.
+        """
+        return [name for name, checkbox in self.checkboxes.items() if _is_chosen(checkbox)]
 
     def set_components(self, names: list[str]) -> None:
-        """Check exactly the components in `names`."""
+        """Choose exactly the components in `names`."""
         for name, checkbox in self.checkboxes.items():
-            checkbox.setChecked(name in names)
+            if isinstance(checkbox, DefinitionsCheckBox):
+                checkbox.set_chosen(name in names)
+            else:
+                checkbox.setChecked(name in names)
 
     def mode(self) -> str:
         """Return "immediate" or "batch"."""
@@ -109,3 +206,9 @@ class JobOptionsBox(QGroupBox):
     def name(self) -> str:
         """Return the job name."""
         return self.nameEdit.text().strip() or "Import"
+
+
+def _is_chosen(checkbox: QCheckBox) -> bool:
+    if isinstance(checkbox, DefinitionsCheckBox):
+        return checkbox.chosen
+    return checkbox.isChecked()

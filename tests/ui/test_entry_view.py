@@ -1,8 +1,10 @@
-"""Entry view layout: examples one per line, short word lists inline, text escaped."""
+"""Entry view layout: examples one per line, short word lists inline, labelled values as prose, text escaped."""
 
 import json
 import sqlite3
 from pathlib import Path
+
+from PySide6.QtGui import QTextDocument
 
 from floridify_gui.ui.entry_html import render_entry
 from floridify_gui.ui.queries import EntryData, SenseEntry
@@ -83,3 +85,41 @@ def test_entry_html_escapes_examples():
 
     assert "Type &lt;harbour&gt; to search." in html
     assert "<harbour>" not in html
+
+
+def _plain_text(entry: EntryData) -> str:
+    """Return the entry as the entry view's browser shows it, without formatting."""
+    document = QTextDocument()
+    document.setHtml(render_entry(entry))
+    return document.toPlainText()
+
+
+def test_object_components_read_without_field_names(qapp):
+    sense = SenseEntry(1, 0, "noun", "a sheltered place for ships", None, "import", {
+        "cefr_level": {"level": "B1", "rationale": "Common in everyday texts."},
+        "register": {"label": "slang", "note": "British English only."},
+        "frequency_band": {"band": "common", "note": None},
+    })
+    word_values = {
+        "pronunciation": {"ipa_british": "ˈhɑːbə", "ipa_american": "/ˈhɑrbər/", "syllables": ["har", "bour"]},
+        "etymology": {"origin_language": "Old English", "first_attested": "before 1150",
+                      "summary": "From herebeorg, shelter."},
+    }
+    text = _plain_text(EntryData(1, "harbour", word_values, [sense]))
+    lines = text.splitlines()
+
+    assert "CEFR level: B1 — Common in everyday texts." in lines
+    assert "Register: slang — British English only." in lines
+    assert "Frequency band: common" in lines
+    assert "Pronunciation: BrE /ˈhɑːbə/; AmE /ˈhɑrbər/; syllables har·bour" in lines
+    assert "Etymology: From herebeorg, shelter. (from Old English, first attested before 1150)" in lines
+    for field_name in ("rationale", "note", "ipa british", "syllables", "summary", "origin language"):
+        assert f"{field_name}:" not in text
+
+
+def test_etymology_without_origin_shows_summary_only(qapp):
+    values = {"etymology": {"origin_language": None, "first_attested": None, "summary": "Of unknown origin."}}
+
+    lines = _plain_text(EntryData(1, "quiz", values, [])).splitlines()
+
+    assert "Etymology: Of unknown origin." in lines
