@@ -1,6 +1,7 @@
 """Writing the result grid's rows to CSV or JSON Lines (no Qt here; runs on the reader thread)."""
 
 import csv
+import datetime
 import json
 import os
 import re
@@ -22,7 +23,8 @@ def export_items(item_filter: ItemFilter, path: str | os.PathLike, file_format: 
 
     Args:
         file_format: "csv" or "jsonl". In both, `result` is the full result
-            JSON (a string in CSV, an object in JSON Lines).
+            JSON (a string in CSV, an object in JSON Lines), and `updated_at`
+            is ISO 8601 local time with its UTC offset.
 
     Raises:
         OSError: the file cannot be written.
@@ -50,8 +52,17 @@ def _chunks(item_filter: ItemFilter):
 
 def _record(row: ItemRow, result: str | None) -> dict:
     record = {name: getattr(row, name) for name in FIELDS if name != "result"}
+    record["updated_at"] = iso_local_time(row.updated_at)
     record["result"] = result
     return record
+
+
+def iso_local_time(timestamp: float | None) -> str | None:
+    """Return Unix seconds as ISO 8601 local time with its UTC offset ("2026-12-04T23:17:04+01:00"), or None."""
+    if timestamp is None:
+        return None
+    moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
+    return moment.astimezone().isoformat(timespec="seconds")
 
 
 def _write_csv(item_filter: ItemFilter, stream) -> int:

@@ -69,12 +69,14 @@ class ResultGridModel(QAbstractTableModel):
     status filter, so a retried row does not jump away under the cursor.
 
     Signals:
-        reloaded(): The id list was replaced after a filter or sort change.
+        reloaded(bool): The id list was replaced. The argument is True when a
+            new filter or sort order was set since the last replacement, and
+            False when the same query was only run again.
         countsChanged(object): A dict of item count per status for the
             current filter, ignoring its status condition.
     """
 
-    reloaded = Signal()
+    reloaded = Signal(bool)
     countsChanged = Signal(object)
 
     def __init__(self, reader, parent: QObject | None = None) -> None:
@@ -89,6 +91,9 @@ class ResultGridModel(QAbstractTableModel):
         self._changed_ids: set[int] = set()
         self._generation = 0
         self._loading = False
+        # Set by set_filter and cleared when ids arrive, so a plain reload that supersedes a
+        # filter change still reports the change.
+        self._filter_changed = False
         self._counts: dict[str, int] = {}
 
     # Qt model interface
@@ -161,6 +166,7 @@ class ResultGridModel(QAbstractTableModel):
     def set_filter(self, item_filter: ItemFilter) -> None:
         """Show the items that match `item_filter`; the ids are read in the background."""
         self._filter = item_filter
+        self._filter_changed = True
         self.reload()
 
     def reload(self) -> None:
@@ -186,9 +192,10 @@ class ResultGridModel(QAbstractTableModel):
 
         self._loading = False
         self._counts = counts
+        filter_changed, self._filter_changed = self._filter_changed, False
         log.debug("Loaded %s result ids in %.3f s", len(ids), time.perf_counter() - started)
         self.countsChanged.emit(dict(counts))
-        self.reloaded.emit()
+        self.reloaded.emit(filter_changed)
 
     def refresh_counts(self) -> None:
         """Re-count the items per status in the background and emit countsChanged."""

@@ -22,16 +22,21 @@ from PySide6.QtWidgets import (
 
 from floridify_gui.components import COMPONENTS
 from floridify_gui.ui import queries
+from floridify_gui.ui.dialogs import confirm
 from floridify_gui.ui.export import export_items, rows_as_tsv
 from floridify_gui.ui.item_detail import ItemDetailPane
 from floridify_gui.ui.queries import ANY_FAILED, FAILED_STATUSES, ITEM_STATUSES
 from floridify_gui.ui.results_model import COLUMNS, ResultGridModel, display_value
 from floridify_gui.ui.services import Services
+from floridify_gui.ui.settings import export_folder, remember_export_folder
 from floridify_gui.ui.tasks import run_task
 
 log = logging.getLogger("floridify_gui.ui")
 
 SEARCH_DELAY_MS = 300
+# "Retry all failed in view" shows a confirmation when it would send more items than this,
+# because retries are immediate requests at the full price.
+RETRY_WITHOUT_ASKING = 20
 
 
 class ResultsPane(QWidget):
@@ -144,6 +149,9 @@ class ResultsPane(QWidget):
                                      "again at once (Ctrl+R)")
         self.retry_button.clicked.connect(self.retry_selected)
         self.retry_failed_button = QPushButton("Retry all failed in view", self)
+        self.retry_failed_button.setToolTip(
+            "Send every item the filters show that failed, was refused or was truncated again at once, "
+            f"as immediate requests at the full price (asks first when there are more than {RETRY_WITHOUT_ASKING})")
         self.retry_failed_button.clicked.connect(self.retry_all_failed)
         export_button = QPushButton("Export…", self)
         export_button.clicked.connect(self.export_view)
@@ -219,6 +227,7 @@ class ResultsPane(QWidget):
             else:
                 self.status_combo.setItemText(index, f"{status} ({counts.get(status, 0):,})")
         self.count_label.setText(f"{self.model.rowCount():,} shown")
+        self._update_actions()
 
     # Live updates
 
@@ -246,14 +255,37 @@ class ResultsPane(QWidget):
             self.model.refresh_counts()
         self.detail.flush()
 
-    def _on_reloaded(self) -> None:
+    def _on_reloaded(self, filter_changed: bool) -> None:
         self.count_label.setText(f"{self.model.rowCount():,} shown")
+        if filter_changed:
+            self._show_from_top()
+        else:
+            self._restore_rows()
+        self._restore_item, self._restore_selection = None, []
+        self._update_actions()
+
+    def _restore_rows(self) -> None:
+        """Select again the rows that were current and selected before a re-read of the same query."""
         if self._restore_item is not None:
             self.select_item(self._restore_item)
         if self._restore_selection:
             self._select_items(self._restore_selection)
-        self._restore_item, self._restore_selection = None, []
-        self._update_actions()
+
+    def _show_from_top(self) -> None:
+        """Show the first matches of a new filter or sort order, keeping the detail pane's item if still shown.
+
+        The model reset cleared the current row without a signal, so the detail pane
+        would otherwise keep showing an item the grid may no longer contain.
+        """
+        item_id = self.detail.item_id
+        row = self.model.row_of_item(item_id) if item_id is not None else -1
+        if row >= 0:
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            self.view.selectionModel().setCurrentIndex(self.model.index(row, 0), flags)
+        elif item_id is not None:
+            self.detail.show_item(None)
+        # Last, because making a row current scrolls to that row.
+        self.view.scrollToTop()
 
     def _select_items(self, item_ids: list[int]) -> None:
         """Select the rows of `item_ids` that are still shown, keeping the current row."""
@@ -307,6 +339,18 @@ class ResultsPane(QWidget):
             self.actions_by_name[name].setEnabled(selected)
         self.retry_button.setEnabled(selected)
 
+        any_failed = self.model.rowCount() > 0 and self._failed_in_view() > 0
+        self.actions_by_name["retry_failed"].setEnabled(any_failed)
+        self.retry_failed_button.setEnabled(any_failed)
+
+    def _failed_in_view(self) -> int:
+        """Return how many failed, refused or truncated items the current filter shows, by the last counts."""
+        counts = self.model.status_counts
+        status = self.model.item_filter.status
+        if status is None or status == ANY_FAILED:
+            return sum(counts.get(name, 0) for name in FAILED_STATUSES)
+        return counts.get(status, 0) if status in FAILED_STATUSES else 0
+
     # Actions
 
     def retry_selected(self) -> None:
@@ -332,7 +376,7 @@ class ResultsPane(QWidget):
         await self._retry(failed, skipped)
 
     def retry_all_failed(self) -> None:
-        """Send every failed item of the current filter again at once."""
+        """Send every failed item of the current filter again at once, asking first when there are many."""
         run_task(self._retry_failed_in_view(self.model.item_filter), name="retry failed items in view")
 
     async def _retry_failed_in_view(self, item_filter: queries.ItemFilter) -> None:
@@ -340,6 +384,14 @@ class ResultsPane(QWidget):
         if not ids:
             self.message.emit("No failed items in view.")
             return
+        if len(ids) <= RETRY_WITHOUT_ASKING:
+            await self._retry_failed(ids)
+            return
+        confirm(
+            self, "Retry failed items", retry_question(len(ids)), "Send again",
+            lambda: run_task(self._retry_failed(ids), name=f"retry {len(ids)} failed items in view"))
+
+    async def _retry_failed(self, ids: list[int]) -> None:
         self.message.emit(f"Retrying {len(ids):,} failed item(s)…")
         await self._retry(ids)
 
@@ -376,9 +428,16 @@ class ResultsPane(QWidget):
         columns = [header.logicalIndex(position) for position in range(header.count())]
         return [column for column in columns if not header.isSectionHidden(column)]
 
-    def export_view(self) -> None:
-        """Ask for a file name, then write the rows of the current filter as CSV or JSON Lines."""
+    def export_view(self) -> QFileDialog:
+        """Ask for a file name, then write the rows of the current filter as CSV or JSON Lines.
+
+        The dialog opens in the folder of the last export (the Documents folder the first time).
+
+        Returns:
+            The dialog, already open; tests read its folder.
+        """
         dialog = QFileDialog(self, "Export results")
+        dialog.setDirectory(str(export_folder()))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilters(["CSV (*.csv)", "JSON Lines (*.jsonl)"])
         dialog.setDefaultSuffix("csv")
@@ -386,15 +445,27 @@ class ResultsPane(QWidget):
         dialog.filterSelected.connect(lambda name: dialog.setDefaultSuffix("jsonl" if "jsonl" in name else "csv"))
         dialog.fileSelected.connect(self.export_to)
         dialog.open()
+        return dialog
 
     def export_to(self, path: str) -> None:
-        """Write the rows of the current filter to `path`; the suffix picks CSV or JSON Lines."""
+        """Write the rows of the current filter to `path`; the suffix picks CSV or JSON Lines.
+
+        The folder of `path` becomes the one the next Export dialog opens in.
+        """
+        remember_export_folder(Path(path).absolute().parent)
         file_format = "jsonl" if Path(path).suffix.lower() in (".jsonl", ".json") else "csv"
         run_task(self._export(path, file_format), name=f"export to {path}")
 
     async def _export(self, path: str, file_format: str) -> None:
         count = await self._services.reader.run(export_items, self.model.item_filter, path, file_format)
         self.message.emit(f"Exported {count:,} row(s) to {path}")
+
+
+def retry_question(count: int) -> str:
+    """Return the question asked before `count` failed items are sent again."""
+    return (f"Send the {count:,} failed items in view again now?\n\n"
+            "They go out as immediate requests at the full price, without the Batch API's discount, "
+            "whatever their job's mode.")
 
 
 def failed_among(item_ids: list[int]) -> list[int]:

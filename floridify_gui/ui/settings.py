@@ -11,8 +11,9 @@ import logging
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QStandardPaths
 
 from floridify_gui import paths
 
@@ -22,6 +23,11 @@ ORGANIZATION = "Floridify"
 APPLICATION = "Floridify Desktop"
 
 API_KEY_ENV_VAR = "OPENAI_API_KEY"
+# Read by the OpenAI SDK (checked in openai 3.60) when the client gets no base URL.
+BASE_URL_ENV_VAR = "OPENAI_BASE_URL"
+OPENAI_HOST = "api.openai.com"
+SIMULATOR_NAME = "the built-in simulator"
+EXPORT_FOLDER_KEY = "export/last_folder"
 KEYRING_SERVICE = "floridify"
 KEYRING_USER = "openai"
 
@@ -88,6 +94,49 @@ def save_settings(settings: AppSettings, store: QSettings | None = None) -> None
     store = store or open_qsettings()
     for field in fields(AppSettings):
         store.setValue(f"engine/{field.name}", getattr(settings, field.name))
+    store.sync()
+
+
+def endpoint_name(base_url: str | None, *, demo_mode: bool) -> str:
+    """Return how messages name the endpoint that runs the requests and batches.
+
+    Args:
+        base_url: The base URL the engine's client uses; None or "" means
+            $OPENAI_BASE_URL if set, else the OpenAI API.
+        demo_mode: Whether the app runs its own simulator because no key is set.
+
+    Returns:
+        SIMULATOR_NAME in demo mode, "OpenAI" for the OpenAI API, else the
+        host and port of the base URL, such as "localhost:8000" (without any
+        user name or password in it), or the URL itself when it has no host.
+    """
+    if demo_mode:
+        return SIMULATOR_NAME
+    url = base_url or os.environ.get(BASE_URL_ENV_VAR) or ""
+    host = urlsplit(url).netloc.rpartition("@")[2]
+    if not url or host == OPENAI_HOST:
+        return "OpenAI"
+    return host or url
+
+
+def export_folder(store: QSettings | None = None) -> Path:
+    """Return the folder the Export dialog opens in: the last one used, else the user's Documents folder.
+
+    A folder that no longer exists is skipped. When neither exists, the home folder is used.
+    """
+    store = store or open_qsettings()
+    remembered = store.value(EXPORT_FOLDER_KEY, "")
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    for candidate in (remembered, documents):
+        if isinstance(candidate, str) and candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return Path.home()
+
+
+def remember_export_folder(folder: Path, store: QSettings | None = None) -> None:
+    """Store `folder` as the one the next Export dialog opens in."""
+    store = store or open_qsettings()
+    store.setValue(EXPORT_FOLDER_KEY, str(folder))
     store.sync()
 
 
