@@ -1,5 +1,6 @@
 """Start-up of the desktop app: the `floridify-gui` command."""
 
+import argparse
 import asyncio
 import logging
 import os
@@ -15,6 +16,8 @@ log = logging.getLogger("floridify_gui.ui")
 
 EXIT_NO_DISPLAY = 2
 EXIT_START_FAILED = 1
+# argparse exits with 2 after a usage error.
+EXIT_USAGE = 2
 
 # Short enough that a demo batch job finishes while the user watches.
 DEMO_BATCH_SECONDS = 4.0
@@ -25,6 +28,38 @@ NO_DISPLAY_MESSAGE = (
     "Use the command line instead: run `floridify --help`. To run the window without a screen, "
     "set QT_QPA_PLATFORM=offscreen."
 )
+
+
+HELP_DESCRIPTION = """\
+Floridify Desktop enriches dictionary entries (definitions, pronunciation,
+etymology, synonyms, CEFR level and more) through the OpenAI API, as
+immediate requests or through the Batch API at half the price. Without an
+API key it starts in demo mode, where a built-in simulator returns simulated
+responses at no cost."""
+
+HELP_EPILOG = """\
+environment variables:
+  OPENAI_API_KEY   API key. Without it, the key saved in Settings (kept in the
+                   system keyring) is used; without either, demo mode starts.
+  OPENAI_BASE_URL  OpenAI-compatible endpoint, used when Settings > Base URL
+                   is empty (ignored in demo mode).
+  FLORIDIFY_DB     database file; overrides the location chosen in Settings.
+  QT_QPA_PLATFORM  Qt platform plugin, such as "offscreen" to run without a
+                   screen.
+
+The `floridify` command runs the same jobs from a terminal (`floridify --help`)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of the `floridify-gui` command line."""
+    parser = argparse.ArgumentParser(prog="floridify-gui", description=HELP_DESCRIPTION, epilog=HELP_EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="store_true",
+                        help="print the versions of the app, Qt, PySide6, Python and the OpenAI SDK, and exit")
+    parser.add_argument("--self-check", action="store_true",
+                        help="run a small job against the built-in simulator on a temporary database "
+                             "(offscreen when there is no display) and exit with 0 when every item succeeded")
+    return parser
 
 
 def display_available() -> bool:
@@ -56,7 +91,7 @@ def create_main_window(db_path: Path | None = None, *, settings=None, key_lookup
     from floridify_gui.ui.bridge import EngineBridge
     from floridify_gui.ui.main_window import MainWindow
     from floridify_gui.ui.services import Services
-    from floridify_gui.ui.settings import database_path, find_api_key, load_settings
+    from floridify_gui.ui.settings import database_path, endpoint_name, find_api_key, load_settings
 
     # The engine builds requests, parses results and reads the grid on worker
     # threads. Every Qt callback into Python must take the GIL, and a busy
@@ -77,7 +112,8 @@ def create_main_window(db_path: Path | None = None, *, settings=None, key_lookup
     db_path = Path(db_path) if db_path is not None else database_path(settings)
     engine = Engine(db_path, _engine_settings(settings, key_lookup.key, simulator))
     services = Services(engine=engine, queue=JobQueue(engine), reader=DatabaseWorker(engine.db),
-                        bridge=EngineBridge(engine.events))
+                        bridge=EngineBridge(engine.events),
+                        endpoint=endpoint_name(engine.settings.base_url, demo_mode=demo_mode))
     window = MainWindow(services, settings, demo_mode=demo_mode, key_lookup=key_lookup, db_path=db_path)
     # Owned by the window, so Qt deletes it on the GUI thread and never a garbage collection elsewhere.
     services.bridge.setParent(window)
@@ -101,10 +137,15 @@ def _engine_settings(settings, api_key: str | None, simulator) -> EngineSettings
 
 
 def _start_demo_simulator():
+    from floridify_gui import paths
     from floridify_gui.simulator import Simulator, SimulatorConfig
 
-    simulator = Simulator(SimulatorConfig(batch_duration=DEMO_BATCH_SECONDS)).start()
-    log.info("No API key found; demo mode uses the built-in simulator at %s", simulator.base_url)
+    # The simulator's batches are kept in the data folder when the app quits, so that a batch
+    # in flight is picked up at the next start, as one at OpenAI would be.
+    state_dir = paths.data_dir() / "demo-simulator"
+    simulator = Simulator(SimulatorConfig(batch_duration=DEMO_BATCH_SECONDS), state_dir=state_dir).start()
+    log.info("No API key found; demo mode uses the built-in simulator at %s (state in %s)",
+             simulator.base_url, state_dir)
     return simulator
 
 
@@ -137,14 +178,23 @@ def start_main_window(window) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the desktop app until its window closes; return the exit code.
 
-    `--version` prints the versions and exits; `--self-check` runs a small
-    job against the built-in simulator on a temporary database and exits.
+    Args:
+        argv: The command line with the program name first; defaults to sys.argv.
+            `--help` prints the usage, `--version` the versions, and `--self-check`
+            runs a small job against the built-in simulator on a temporary database;
+            each then returns without opening the window. An unknown option
+            prints a usage error and returns EXIT_USAGE.
     """
     arguments = list(sys.argv[1:] if argv is None else argv[1:])
-    if "--version" in arguments:
+    try:
+        options = build_parser().parse_args(arguments)
+    except SystemExit as exit_request:
+        # argparse exits after printing --help (code 0) or a usage error (code 2).
+        return exit_request.code
+    if options.version:
         print(version_text())
         return 0
-    if "--self-check" in arguments:
+    if options.self_check:
         from floridify_gui.ui.selfcheck import run_self_check
 
         return run_self_check()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from floridify_gui.ui import queries
-from floridify_gui.ui.batch_model import COLUMNS, BatchStatusModel, explain
+from floridify_gui.ui.batch_model import COLUMNS, BatchStatusModel, explain, shown_remote_id, shown_status
 from floridify_gui.ui.delegates import StackedBarDelegate
 from floridify_gui.ui.dialogs import confirm
 from floridify_gui.ui.formatting import format_time, format_time_left
@@ -44,6 +44,7 @@ class BatchStatusPane(QWidget):
         self._loading = False
 
         self.model = BatchStatusModel(self)
+        self.model.endpoint = services.endpoint
         self.title = QLabel("Select a job to see its remote batches.", self)
         self.view = self._make_view()
         self.details = QLabel(self)
@@ -52,7 +53,8 @@ class BatchStatusPane(QWidget):
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
         self.refresh_button = QPushButton("Refresh now", self)
-        self.refresh_button.setToolTip("Ask OpenAI for the status of the selected batch (all batches if none is selected)")
+        self.refresh_button.setToolTip(f"Ask {services.endpoint} for the status of the selected batch "
+                                       "(all batches if none is selected)")
         self.refresh_button.clicked.connect(self.refresh_now)
         self.copy_button = QPushButton("Copy ID", self)
         self.copy_button.clicked.connect(self.copy_remote_id)
@@ -166,7 +168,7 @@ class BatchStatusPane(QWidget):
 
     def _show_details(self) -> None:
         batch = self.selected_batch()
-        self.details.setText(describe_batch(batch) if batch else "")
+        self.details.setText(describe_batch(batch, self._services.endpoint) if batch else "")
 
     # Actions
 
@@ -190,17 +192,23 @@ class BatchStatusPane(QWidget):
             return
         unfinished = batch.request_count - batch.completed_count - batch.failed_count
         text = (f"Cancel the batch {batch.remote_id}?\n\n"
-                f"{unfinished:,} of its {batch.request_count:,} requests have not finished; OpenAI stops them. "
+                f"{unfinished:,} of its {batch.request_count:,} requests have not finished; "
+                f"{self._services.endpoint} stops them. "
                 "Requests that finished before the cancellation are still merged.")
         confirm(self, "Cancel batch", text, "Cancel batch",
                 lambda: run_task(self._services.engine.cancel_batch(batch.id), name=f"cancel batch {batch.id}"))
 
 
-def describe_batch(batch: BatchRow) -> str:
-    """Return the multi-line text of the details box below the table."""
+def describe_batch(batch: BatchRow, endpoint: str = "OpenAI") -> str:
+    """Return the multi-line text of the details box below the table.
+
+    Args:
+        batch: The batch.
+        endpoint: The name of the endpoint that runs it (`Services.endpoint`).
+    """
     lines = [
-        f"Batch ID: {batch.remote_id or '(not created yet)'}",
-        f"Status: {batch.status or batch.step} — {explain(batch)}",
+        f"Batch ID: {shown_remote_id(batch)}",
+        f"Status: {shown_status(batch)} — {explain(batch, endpoint)}",
         f"Requests: {batch.completed_count:,} completed, {batch.failed_count:,} failed of {batch.request_count:,}; "
         f"{batch.merged_count:,} merged into entries",
     ]

@@ -52,8 +52,8 @@ class MainWindow(QMainWindow):
     and repaint once, however many events arrived.
 
     Closing the window asks once if work is in flight, stops the queue
-    (immediate requests stop; remote batches keep running at OpenAI and are
-    resumed at the next start), closes the engine, then closes for real.
+    (immediate requests stop; remote batches keep running at the endpoint
+    and are resumed at the next start), closes the engine, then closes for real.
 
     Signals:
         closed(): Shutdown finished and the window closed.
@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.queue_pane.jobsRemoved.connect(self._on_jobs_removed)
         self.results_pane.entryRequested.connect(self.show_entry)
         self.results_pane.message.connect(self.show_status)
+        self.queue_pane.message.connect(self.show_status)
 
         top = QSplitter(Qt.Orientation.Horizontal, self)
         top.addWidget(self.queue_pane)
@@ -401,8 +402,8 @@ class MainWindow(QMainWindow):
         if immediate:
             parts.append(f"{immediate:,} immediate request(s) will be stopped and sent again at the next start.")
         if batches:
-            parts.append(f"{batches} remote batch(es) keep running at OpenAI; their results are collected "
-                         "at the next start.")
+            parts.append(f"{batches} remote batch(es) keep running at {self.services.endpoint}; their results "
+                         "are collected at the next start.")
         return " ".join(parts)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

@@ -244,7 +244,13 @@ def _rebuild_request(item: JobItem, job: Job):
 
 @dataclass
 class JobRow:
-    """One row of the job queue, with its items counted by outcome."""
+    """One row of the job queue, with its items counted by outcome.
+
+    Attributes:
+        active_batches: Batches of the job that may still change remotely
+            (see `BatchRow.is_active`).
+        batch_expires_at: The earliest expiry among those batches, or None.
+    """
 
     id: int
     name: str
@@ -301,10 +307,16 @@ def _item_counts(job_ids: list[int] | None) -> dict[int, dict[str, int]]:
 
 
 def _active_batches(job_ids: list[int] | None) -> dict[int, tuple[int, float | None]]:
-    """Return per job the number of unmerged batches and the earliest expiry among them."""
+    """Return per job the number of batches that may still change remotely and the earliest expiry among them.
+
+    A batch counts until this app has merged or abandoned it and while its remote status
+    is not final. A completed batch whose results are not merged yet no longer expires,
+    and one still on this computer (no remote status yet) counts without an expiry.
+    """
+    still_running = RemoteBatch.status.is_null() | RemoteBatch.status.not_in(TERMINAL_BATCH_STATUSES)
     query = (RemoteBatch
              .select(RemoteBatch.job, fn.COUNT(RemoteBatch.id), fn.MIN(RemoteBatch.expires_at))
-             .where(RemoteBatch.step.not_in(FINISHED_BATCH_STEPS))
+             .where(RemoteBatch.step.not_in(FINISHED_BATCH_STEPS) & still_running)
              .group_by(RemoteBatch.job))
     if job_ids is not None:
         query = query.where(RemoteBatch.job.in_(job_ids))

@@ -112,8 +112,17 @@ def _display(job: JobRow, key: str):
     if key == "elapsed":
         return _elapsed(job)
     if key == "expiry":
-        return format_time_left(job.batch_expires_at) if job.active_batches else ""
+        return format_time_left(job.batch_expires_at) if _shows_expiry(job) else ""
     return None
+
+
+def _shows_expiry(job: JobRow) -> bool:
+    """Return whether the job has a batch still running remotely, with an expiry time.
+
+    A finished job shows none. The batches of a cancelled job may still be winding
+    down remotely, but their expiry changes nothing for the job.
+    """
+    return not job.is_finished and job.active_batches > 0 and job.batch_expires_at is not None
 
 
 def _elapsed(job: JobRow) -> str:
@@ -128,8 +137,8 @@ def _tooltip(job: JobRow, key: str) -> str | None:
         return f"{job.succeeded} succeeded, {job.failed} failed, {job.pending} pending of {job.total}"
     if key == "status" and job.message:
         return job.message
-    if key == "expiry" and job.batch_expires_at:
-        return f"Earliest expiry of {job.active_batches} open batch(es): {format_time(job.batch_expires_at)}"
+    if key == "expiry" and _shows_expiry(job):
+        return f"Earliest expiry of {job.active_batches} running batch(es): {format_time(job.batch_expires_at)}"
     if key == "name":
         return f"Job {job.id}, model {job.model}"
     return None

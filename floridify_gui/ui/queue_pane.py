@@ -31,10 +31,12 @@ class JobQueuePane(QWidget):
     Signals:
         currentJobChanged(object): The selected job id, or None.
         jobsRemoved(): Jobs were deleted, so their items left the result grid.
+        message(str): A line for the status bar about an action's result.
     """
 
     currentJobChanged = Signal(object)
     jobsRemoved = Signal()
+    message = Signal(str)
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -231,11 +233,20 @@ class JobQueuePane(QWidget):
         job = self.selected_job()
         if job is None:
             return
-        text = f"Cancel the job “{job.name}”?\n\n{describe_in_flight(job)}\n\nResults that already arrived are kept."
+        in_flight = describe_in_flight(job, self._services.endpoint)
+        text = f"Cancel the job “{job.name}”?\n\n{in_flight}\n\nResults that already arrived are kept."
         confirm(self, "Cancel job", text, "Cancel job", lambda: self._cancel(job.id))
 
     def _cancel(self, job_id: int) -> None:
-        run_task(self._services.queue.cancel(job_id), name=f"cancel job {job_id}")
+        run_task(self._cancel_job(job_id), name=f"cancel job {job_id}")
+
+    async def _cancel_job(self, job_id: int) -> None:
+        # The job may have ended while the confirmation was open.
+        if await self._services.queue.cancel(job_id):
+            self.message.emit(f"Job {job_id} cancelled; the finished part of its batches is still merged.")
+        else:
+            self.message.emit(f"Job {job_id} had already ended; nothing was cancelled.")
+        self.mark_dirty(job_id)
 
     def retry_failed_selected(self) -> None:
         """Send the failed items of the selected job again, in the job's own mode."""
@@ -246,8 +257,17 @@ class JobQueuePane(QWidget):
     async def _retry_failed(self, job: JobRow) -> None:
         item_filter = queries.ItemFilter(job_id=job.id)
         ids = await self._services.reader.run(queries.failed_item_ids, item_filter)
-        if ids:
-            await self._services.engine.retry_items(ids, immediate=job.mode == "immediate")
+        if not ids:
+            self.message.emit(f"Job {job.id} has no failed items to retry.")
+            return
+
+        immediate = job.mode == "immediate"
+        await self._services.engine.retry_items(ids, immediate=immediate)
+        if not immediate:
+            # The job is queued again; the queue may be idle and must look for it.
+            self._services.queue.wake()
+        self.message.emit(f"Retrying {len(ids):,} failed item(s) of job {job.id}"
+                          + ("." if immediate else " in a new batch."))
         self.mark_dirty(job.id)
 
     def remove_selected(self) -> None:
@@ -282,8 +302,13 @@ class JobQueuePane(QWidget):
                      on_done=lambda _result: self.mark_dirty())
 
 
-def describe_in_flight(job: JobRow) -> str:
-    """Return what cancelling `job` interrupts, in one or two sentences."""
+def describe_in_flight(job: JobRow, endpoint: str) -> str:
+    """Return what cancelling `job` interrupts, in one or two sentences.
+
+    Args:
+        job: The job's row.
+        endpoint: The name of the endpoint that runs its batches (`Services.endpoint`).
+    """
     running = job.counts.get("running", 0) + job.counts.get("retrying", 0)
     submitted = job.counts.get("submitted", 0)
     waiting = job.counts.get("pending", 0) + job.counts.get("waiting", 0)
@@ -291,7 +316,7 @@ def describe_in_flight(job: JobRow) -> str:
     if running:
         parts.append(f"{running:,} immediate request(s) are running and will be stopped")
     if submitted or job.active_batches:
-        parts.append(f"{submitted:,} request(s) in {job.active_batches} remote batch(es) will be cancelled at OpenAI")
+        parts.append(f"{submitted:,} request(s) in {job.active_batches} remote batch(es) will be cancelled at {endpoint}")
     if waiting:
         parts.append(f"{waiting:,} item(s) not sent yet will not be sent")
     if not parts:

@@ -15,9 +15,13 @@ class Services:
         reader: A DatabaseWorker of its own for the views' heavier reads,
             so they never wait behind the engine's writes.
         bridge: The EngineBridge that turns engine events into Qt signals.
+        endpoint: How messages name the endpoint the engine talks to:
+            "OpenAI", "the built-in simulator" or a host (see
+            `settings.endpoint_name`).
     """
 
     engine: object
     queue: object
     reader: DatabaseWorker
     bridge: object
+    endpoint: str = "OpenAI"

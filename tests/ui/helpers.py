@@ -1,6 +1,7 @@
 """Helpers of the desktop app's tests: opening the importer, creating jobs, filling databases."""
 
 import sqlite3
+import time
 from pathlib import Path
 
 import shiboken6
@@ -80,3 +81,28 @@ def fill_job_items(db_path: Path, job_id: int, count: int, failed_every: int = 1
             rows,
         )
     connection.close()
+
+
+def add_job_with_batch(db_path: Path, job_status: str, *, step: str, remote_status: str | None,
+                       remote_id: str | None, expires_at: float | None, message: str | None = None) -> int:
+    """Insert a batch job of `job_status` with one remote batch and no items, with plain SQL; return the job id.
+
+    The queue never runs a job inserted as completed, cancelled or paused, so the rows stay as written.
+    """
+    now = time.time()
+    connection = sqlite3.connect(db_path)
+    with connection:
+        job_id = connection.execute(
+            "INSERT INTO job (name, mode, model, components, status, position, created_at, started_at, finished_at,"
+            " force_refresh, options, requests_sent, cache_hits, prompt_tokens, completion_tokens, cost,"
+            " estimated_tokens, estimated_cost, fell_back)"
+            " VALUES (?, 'batch', 'gpt-4o-mini', '[\"synonyms\"]', ?, 100, ?, ?, ?, 0, '{}', 0, 0, 0, 0, 0, 0, 0, 0)",
+            (f"{job_status} job", job_status, now - 60, now - 60,
+             None if job_status == "paused" else now - 30)).lastrowid
+        connection.execute(
+            "INSERT INTO remote_batch (job_id, token, model, step, status, remote_id, request_count, completed_count,"
+            " failed_count, merged_count, estimated_tokens, message, created_at, submitted_at, expires_at, updated_at)"
+            " VALUES (?, ?, 'gpt-4o-mini', ?, ?, ?, 4, 0, 0, 0, 0, ?, ?, ?, ?, ?)",
+            (job_id, f"token-{job_id}", step, remote_status, remote_id, message, now - 60, now - 60, expires_at, now))
+    connection.close()
+    return job_id

@@ -1,5 +1,8 @@
 """Start-up, demo mode, quitting with work in flight and resuming at the next start."""
 
+import sqlite3
+from urllib.parse import urlsplit
+
 from floridify_gui.ui import app as app_module
 from floridify_gui.ui.main_window import DEMO_BANNER
 from floridify_gui.ui.settings import KEY_IN_KEYRING, KEY_NO_KEYRING, find_api_key
@@ -55,13 +58,28 @@ def test_quit_with_work_in_flight_asks_once(qtbot, open_window, simulator, tmp_p
 
     assert first_box is not None
     assert window._quit_box is first_box
-    assert "keep running at OpenAI" in first_box.text()
+    assert f"keep running at {urlsplit(simulator.base_url).netloc}" in first_box.text()
     assert not window._closing
 
     next(button for button in first_box.buttons() if button.text() == "Quit").click()
     qtbot.waitUntil(lambda: window._shutdown_complete, timeout=WAIT_MS)
 
     assert not window.isVisible()
+
+
+def test_quit_in_demo_mode_names_simulator(qtbot, open_window, tmp_path):
+    window = open_window(key=None, sim=None)
+    window.simulator.configure(batch_duration=30.0)
+    job_id = create_job(qtbot, window, write_words(tmp_path / "words.txt", ["apple"]), "batch", ["pronunciation"])
+    wait_for_job_status(qtbot, window, job_id, "waiting")
+    qtbot.waitUntil(lambda: job_row(window, job_id).active_batches == 1, timeout=WAIT_MS)
+
+    window.close()
+    text = window._quit_box.text()
+    next(button for button in window._quit_box.buttons() if button.text() == "Keep").click()
+
+    assert "1 remote batch(es) keep running at the built-in simulator" in text
+    assert "OpenAI" not in text
 
 
 def test_demo_mode_without_key(qtbot, open_window):
@@ -133,3 +151,21 @@ def test_job_run_by_command_line_appears_live(qtbot, open_window, tmp_path):
 
     assert process.returncode == 0
     assert job_row(window, 1).failed == 0
+
+
+def test_demo_batch_survives_restart(qtbot, open_window, tmp_path):
+    db_path = tmp_path / "demo.sqlite3"
+    window = open_window(db_path, key=None, sim=None)
+    words = write_words(tmp_path / "words.txt", ["apple", "river"])
+    job_id = create_job(qtbot, window, words, "batch", ["pronunciation"])
+    wait_for_job_status(qtbot, window, job_id, "waiting")
+    close_window(qtbot, window)
+
+    window = open_window(db_path, key=None, sim=None)
+    wait_for_job_status(qtbot, window, job_id, "completed", timeout=30_000)
+    with sqlite3.connect(db_path) as connection:
+        steps = [row[0] for row in connection.execute("SELECT step FROM remote_batch")]
+
+    assert steps == ["merged"]
+    assert window.simulator.stats()["batches_created"] == 0
+    assert job_row(window, job_id).succeeded == 2

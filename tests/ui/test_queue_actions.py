@@ -1,5 +1,7 @@
 """Job queue actions: move, cancel with confirmation, remove and clear finished."""
 
+from urllib.parse import urlsplit
+
 from PySide6.QtWidgets import QMessageBox
 
 from .helpers import WAIT_MS, create_job, job_row, wait_for_job_status, write_words
@@ -36,7 +38,8 @@ def test_cancel_asks_and_cancels_batch_job(qtbot, open_window, simulator, tmp_pa
     boxes = [box for box in window.queue_pane.findChildren(QMessageBox) if box.isVisible()]
 
     assert len(boxes) == 1
-    assert "2 request(s) in 1 remote batch(es) will be cancelled at OpenAI" in boxes[0].text()
+    assert f"2 request(s) in 1 remote batch(es) will be cancelled at {urlsplit(simulator.base_url).netloc}" \
+        in boxes[0].text()
 
     next(button for button in boxes[0].buttons() if button.text() == "Cancel job").click()
     wait_for_job_status(qtbot, window, job_id, "cancelled", timeout=5_000)
@@ -60,3 +63,37 @@ def test_clear_finished_empties_views(qtbot, open_window, tmp_path):
     qtbot.waitUntil(lambda: window.results_pane.model.rowCount() == 0, timeout=WAIT_MS)
 
     assert window.results_pane.model.rowCount() == 0
+
+
+def test_cancel_in_demo_mode_names_simulator(qtbot, open_window, tmp_path):
+    window = open_window(key=None, sim=None)
+    window.simulator.configure(batch_duration=30.0)
+    job_id = create_job(qtbot, window, write_words(tmp_path / "a.txt", ["apple"]), "batch", ["pronunciation"])
+    wait_for_job_status(qtbot, window, job_id, "waiting")
+    qtbot.waitUntil(lambda: window.queue_pane.select_job(job_id), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: job_row(window, job_id).active_batches == 1, timeout=WAIT_MS)
+
+    window.queue_pane.actions_by_name["cancel"].trigger()
+    boxes = [box for box in window.queue_pane.findChildren(QMessageBox) if box.isVisible()]
+    text = boxes[0].text()
+    next(button for button in boxes[0].buttons() if button.text() == "Keep").click()
+
+    assert "1 request(s) in 1 remote batch(es) will be cancelled at the built-in simulator" in text
+    assert "OpenAI" not in text
+
+
+def test_retry_failed_of_batch_job_runs_at_once(qtbot, open_window, simulator, tmp_path):
+    simulator.configure(error_rate=1.0)
+    window = open_window()
+    job_id = create_job(qtbot, window, write_words(tmp_path / "a.txt", ["apple", "river"]), "batch", ["pronunciation"])
+    wait_for_job_status(qtbot, window, job_id, "completed")
+    qtbot.waitUntil(lambda: job_row(window, job_id).failed == 2, timeout=WAIT_MS)
+    simulator.configure(error_rate=0.0)
+    qtbot.waitUntil(lambda: window.queue_pane.select_job(job_id), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.queue_pane.actions_by_name["retry_failed"].isEnabled(), timeout=WAIT_MS)
+
+    window.queue_pane.actions_by_name["retry_failed"].trigger()
+    qtbot.waitUntil(lambda: job_row(window, job_id).succeeded == 2, timeout=WAIT_MS)
+
+    assert job_row(window, job_id).failed == 0
+    assert simulator.stats()["batches_created"] == 2
