@@ -53,6 +53,8 @@ MAX_TOKEN_LIMIT_RETRIES = 6
 PROMISE_SLICE = 2000
 # Returned by _follow_batch when OpenAI refused the batch for the token limit.
 _TOKEN_LIMIT: dict = {}
+# RemoteBatch ids whose results a connector of this process is storing now.
+_BATCHES_BEING_MERGED: set[int] = set()
 
 
 class BatchUnavailable(Exception):
@@ -464,7 +466,25 @@ class OpenAIConnector:
             return None
 
     async def _collect(self, batch_id: int, batch_file: BatchFile, remote) -> dict[str, Outcome]:
-        """Read a finished batch's files and store every request's outcome."""
+        """Read a finished batch's files and store every request's outcome, unless that was done already.
+
+        Two connectors may follow the same batch (a cancelled job's run and the
+        merge after the cancel), and storing its results twice would count its
+        requests, tokens and cost twice.
+        """
+        if batch_id in _BATCHES_BEING_MERGED:
+            log.debug("Batch %s is being merged by another connector", remote.id)
+            return {}
+        _BATCHES_BEING_MERGED.add(batch_id)
+        try:
+            step = await self.worker.run(lambda: RemoteBatch.get_by_id(batch_id).step)
+            if step in ("merged", "abandoned"):
+                return {}
+            return await self._collect_files(batch_id, batch_file, remote)
+        finally:
+            _BATCHES_BEING_MERGED.discard(batch_id)
+
+    async def _collect_files(self, batch_id: int, batch_file: BatchFile, remote) -> dict[str, Outcome]:
         components = {p.request.key: p.request.component for p in batch_file.requests}
         if remote.status == "failed":
             return await self._fail_batch(batch_id, batch_file, remote)

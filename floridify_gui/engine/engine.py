@@ -98,6 +98,9 @@ class Engine:
         self.owner = jobs.owner_name()
         self._client: AsyncOpenAI | None = None
         self._client_lock = asyncio.Lock()
+        # One merge of cancelled batches at a time: a second one would fail items
+        # while the first is still storing their results.
+        self._merge_lock = asyncio.Lock()
 
     @property
     def client(self) -> AsyncOpenAI:
@@ -347,8 +350,22 @@ class Engine:
             await asyncio.sleep(HEARTBEAT_SECONDS)
             await self.worker.run(jobs.heartbeat, job_id, self.owner)
 
+    async def requeue_interrupted_retries(self) -> list[int]:
+        """Queue again the ended jobs that still have items to send; return their ids.
+
+        Retrying items of a completed or cancelled job puts them back to
+        pending and sends them at once. When the process stops before they are
+        sent, nothing else would pick them up.
+        """
+        job_ids = await self.worker.run(jobs.queue_ended_jobs_with_items_to_do)
+        for job_id in job_ids:
+            log.info("Job %s has retried items that were never sent; it is queued again", job_id)
+            self.events.emit(JobChanged(job_id))
+        return job_ids
+
     async def resume_unfinished(self) -> list[int]:
         """Run every job an earlier process left running or waiting; return their ids."""
+        await self.requeue_interrupted_retries()
         job_ids = await self.worker.run(_unfinished_job_ids)
         for job_id in job_ids:
             await self.run_job(job_id)
@@ -425,6 +442,10 @@ class Engine:
         Returns:
             How many batches were merged.
         """
+        async with self._merge_lock:
+            return await self._merge_cancelled(job_id)
+
+    async def _merge_cancelled(self, job_id: int | None) -> int:
         batches = await self.worker.run(jobs.sent_batches_of_cancelled_jobs, job_id)
         for batch in batches:
             await self.open_client()

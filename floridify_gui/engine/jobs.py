@@ -258,6 +258,27 @@ def unfinished_batches(job_id: int) -> list[RemoteBatch]:
         (RemoteBatch.job == job_id) & (RemoteBatch.step.not_in(["merged", "abandoned"]))))
 
 
+def queue_ended_jobs_with_items_to_do() -> list[int]:
+    """Queue again every completed or cancelled job that has items to do outside a batch.
+
+    A job that failed with an error is left for the user to resume, so that
+    the error does not come back at every start.
+
+    Items of unmerged batches do not count: a cancelled job's batches are
+    merged apart (see `sent_batches_of_cancelled_jobs`).
+
+    Returns:
+        The ids of the jobs queued.
+    """
+    to_do = (JobItem.select(JobItem.job).where(JobItem.status.in_(TO_DO) & JobItem.batch.is_null()))
+    with database_proxy.atomic():
+        ids = [row[0] for row in Job.select(Job.id).where(
+            Job.status.in_(["completed", "cancelled"]) & Job.id.in_(to_do)).tuples()]
+        if ids:
+            Job.update(status="queued", finished_at=None).where(Job.id.in_(ids)).execute()
+    return ids
+
+
 def sent_batches_of_cancelled_jobs(job_id: int | None = None) -> list[RemoteBatch]:
     """Return the batches of cancelled jobs that were created at OpenAI and are not merged yet.
 

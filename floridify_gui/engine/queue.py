@@ -34,6 +34,10 @@ class JobQueue:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._merges: set[asyncio.Task] = set()
+        # Set when no job runs. A cancelled job's batches are merged only then, because
+        # the job's own run may be merging the same batch at that moment.
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._stopping = False
 
     def start(self) -> None:
@@ -67,6 +71,7 @@ class JobQueue:
             self._task = None
 
     async def _run_forever(self) -> None:
+        await self.engine.requeue_interrupted_retries()
         while not self._stopping:
             job_id = await self.engine.worker.run(_next_runnable)
             if job_id is None:
@@ -77,6 +82,7 @@ class JobQueue:
 
     async def _run_one(self, job_id: int) -> None:
         self.current_job, self._abort = job_id, AbortFlag()
+        self._idle.clear()
         try:
             await self.engine.run_job(job_id, self._abort)
         except Exception as exc:
@@ -84,6 +90,7 @@ class JobQueue:
             await self._set(job_id, status="failed", message=f"Failed to run the job: {exc}")
         finally:
             self.current_job, self._abort = None, None
+            self._idle.set()
 
         job = await self.engine.worker.run(Job.get_by_id, job_id)
         if job.status in ("running", "waiting") and not self._stopping:
@@ -108,10 +115,10 @@ class JobQueue:
         Returns:
             False when the job had already completed or been cancelled.
         """
-        if not await self.engine.cancel_job(job_id):
-            return False
         if job_id == self.current_job and self._abort:
             self._abort.set()
+        if not await self.engine.cancel_job(job_id):
+            return False
         self._merge_cancelled(job_id)
         return True
 
@@ -122,6 +129,7 @@ class JobQueue:
 
     async def _merge(self, job_id: int | None) -> None:
         try:
+            await self._idle.wait()
             await self.engine.merge_cancelled_batches(job_id)
         except Exception:
             # The batches stay recorded, so the next start tries again.

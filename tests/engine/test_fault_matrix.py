@@ -7,7 +7,7 @@ import pytest
 
 from floridify_gui.connector.batch_files import ParsedResults, parse_result_file
 from floridify_gui.connector.pacing import RateLimitPacer, parse_reset
-from floridify_gui.engine import report
+from floridify_gui.engine import jobs, report
 from floridify_gui.events import BatchChanged, ItemsChanged
 from floridify_gui.storage import CachedResponse, JobItem
 from tests.engine.conftest import import_text
@@ -225,6 +225,57 @@ def test_stopped_run_stays_runnable(make_engine):
     assert finished["items"]["total"] > 12
 
 
+def test_interrupted_retry_is_queued_again(make_engine, simulator):
+    simulator.configure(error_rate=1.0)
+
+    async def body(engine):
+        status, items = await _run(engine, mode="immediate")
+        simulator.configure(error_rate=0.0)
+        # As if a retry had put the items back to pending and the process had stopped then.
+        await engine.worker.run(jobs.reset_for_retry, [item.id for item in items])
+        resumed = await engine.resume_unfinished()
+        return status, resumed, await engine.worker.run(report.job_status, status["job"])
+
+    first, resumed, final = make_engine(body)
+
+    assert first["items"]["failed"] == 12
+    assert resumed == [first["job"]]
+    assert final["status"] == "completed"
+    assert final["items"]["succeeded"] == 12
+
+
+async def _cancel_half_way(engine) -> int:
+    """Create a batch job, stop its run once the batch exists and cancel the job half way; return its id.
+
+    The simulator's batches must take 4 s (batch_duration=4.0).
+    """
+    from floridify_gui.engine import AbortFlag
+
+    word_ids = await import_text(engine, WORDS)
+    job_id = await engine.create_job("cancel", word_ids, ["etymology"], "batch")
+    abort = AbortFlag()
+    engine.events.subscribe(lambda e: abort.set() if isinstance(e, BatchChanged) else None)
+    await engine.run_job(job_id, abort)
+    await asyncio.sleep(2.0)  # about half of the simulated batch is processed by then
+    await engine.cancel_job(job_id)
+    return job_id
+
+
+def test_cancelled_batch_is_merged_once(make_engine, simulator):
+    simulator.configure(batch_duration=4.0)
+
+    async def body(engine):
+        job_id = await _cancel_half_way(engine)
+        await asyncio.gather(engine.merge_cancelled_batches(job_id), engine.merge_cancelled_batches(job_id))
+        return await engine.worker.run(report.job_status, job_id)
+
+    status = make_engine(body)
+
+    assert 0 < status["items"]["succeeded"] < 12
+    assert status["items"]["succeeded"] + status["items"]["failed"] == 12
+    assert status["requests_sent"] == status["items"]["succeeded"]
+
+
 def test_cancel_leaves_completed_job_alone(make_engine):
     async def body(engine):
         status, _items = await _run(engine)
@@ -241,16 +292,9 @@ def test_cancel_leaves_completed_job_alone(make_engine):
 
 def test_cancelled_job_keeps_finished_batch_results(make_engine, simulator):
     simulator.configure(batch_duration=4.0)
-    from floridify_gui.engine import AbortFlag
 
     async def body(engine):
-        word_ids = await import_text(engine, WORDS)
-        job_id = await engine.create_job("cancel", word_ids, ["etymology"], "batch")
-        abort = AbortFlag()
-        engine.events.subscribe(lambda e: abort.set() if isinstance(e, BatchChanged) else None)
-        await engine.run_job(job_id, abort)
-        await asyncio.sleep(2.0)  # about half of the simulated batch is processed by then
-        await engine.cancel_job(job_id)
+        job_id = await _cancel_half_way(engine)
         await engine.merge_cancelled_batches()
         return await engine.worker.run(report.job_status, job_id), await engine.worker.run(
             lambda: CachedResponse.select().count())
