@@ -394,13 +394,16 @@ class MainWindow(QMainWindow):
     def work_in_flight(self) -> str:
         """Return what quitting would interrupt, or "" when nothing runs."""
         running = [job for job in self.queue_pane.model.jobs() if job.status in ("running", "waiting")]
-        immediate = sum(job.counts.get("running", 0) for job in running)
+        # Immediate requests are not marked while they are sent, so every item an immediate
+        # job still has to do counts: the next start sends whichever did not get an answer.
+        immediate = sum(job.total - job.succeeded - job.failed for job in running if job.mode == "immediate")
         batches = sum(job.active_batches for job in running)
         if not running and self.services.queue.current_job is None:
             return ""
         parts = [f"{len(running) or 1} job(s) are running."]
         if immediate:
-            parts.append(f"{immediate:,} immediate request(s) will be stopped and sent again at the next start.")
+            parts.append(f"{immediate:,} item(s) of immediate jobs are not answered yet; the requests in flight "
+                         "are stopped, and they are sent at the next start.")
         if batches:
             parts.append(f"{batches} remote batch(es) keep running at {self.services.endpoint}; their results "
                          "are collected at the next start.")

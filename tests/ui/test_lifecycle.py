@@ -67,6 +67,21 @@ def test_quit_with_work_in_flight_asks_once(qtbot, open_window, simulator, tmp_p
     assert not window.isVisible()
 
 
+def test_quit_during_immediate_job_counts_items(qtbot, open_window, simulator, tmp_path):
+    simulator.configure(chat_latency=3.0)
+    window = open_window()
+    words = write_words(tmp_path / "words.txt", ["apple", "river"])
+    job_id = create_job(qtbot, window, words, "immediate", ["pronunciation"])
+    wait_for_job_status(qtbot, window, job_id, "running")
+
+    window.close()
+    text = window._quit_box.text()
+    next(button for button in window._quit_box.buttons() if button.text() == "Quit").click()
+    qtbot.waitUntil(lambda: window._shutdown_complete, timeout=WAIT_MS)
+
+    assert "2 item(s) of immediate jobs are not answered yet" in text
+
+
 def test_quit_in_demo_mode_names_simulator(qtbot, open_window, tmp_path):
     window = open_window(key=None, sim=None)
     window.simulator.configure(batch_duration=30.0)
