@@ -426,13 +426,28 @@ class ImportDialog(QDialog):
 
     async def _create_job(self) -> None:
         engine = self._services.engine
+        estimate = await self._finished_estimate()
         word_ids = await engine.import_entries(self.entries())
         job_id = await engine.create_job(self.options.name(), word_ids, self.options.components(),
-                                         self.options.mode(), self.options.model(), estimate=self._current_estimate())
+                                         self.options.mode(), self.options.model(), estimate=estimate)
         log.debug("Created job %s from %s word(s)", job_id, len(word_ids))
         self._creating = False
         self.jobCreated.emit(job_id)
         self.accept()
+
+    async def _finished_estimate(self):
+        """Return the estimate of the current options, waiting for one that is due or running.
+
+        The job keeps the estimate for the status report and the queue's cost column, so a
+        click on Create job before the estimate finished must not store none.
+        """
+        if self._estimate_timer.isActive():
+            self._estimate_timer.stop()
+            self._start_estimate()
+        task = self._estimate_task
+        if task is not None and not task.done():
+            await asyncio.wait({task})
+        return self._current_estimate()
 
     def _on_create_failed(self, error: BaseException) -> None:
         self._creating = False

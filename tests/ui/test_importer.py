@@ -268,3 +268,21 @@ def test_estimate_counts_cache_hits_of_drafted_senses(qtbot, open_window, simula
     assert estimate.requests == 0
     assert estimate.cache_hits == sense_requests
     assert estimate.headwords_without_senses == 0
+
+
+def test_create_before_estimate_keeps_estimate(qtbot, open_window, tmp_path):
+    window = open_window()
+    words = write_words(tmp_path / "words.txt", ["harbour", "meadow"])
+    dialog = window.open_importer([ImportSource.from_path(words)])
+    _wait_read(qtbot, dialog)
+    dialog.options.set_components(["etymology"])
+    created = []
+    dialog.jobCreated.connect(created.append)
+
+    dialog.create_job()  # before the estimate's 300 ms delay has run out
+    qtbot.waitUntil(lambda: bool(created), timeout=WAIT_MS)
+    job = window.services.engine.db.execute_sql(
+        "SELECT estimated_tokens, estimated_cost FROM job WHERE id = ?", (created[0],)).fetchone()
+
+    assert job[0] > 0
+    assert job[1] > 0
