@@ -92,16 +92,17 @@ class ParsedResults:
     malformed_lines: int = 0
 
 
-def parse_result_file(data: bytes, components: dict[str, str], results: ParsedResults) -> None:
+def parse_result_file(data: bytes | list[bytes], components: dict[str, str], results: ParsedResults) -> None:
     """Read one output or error file into `results`.
 
     Args:
-        data: The file's bytes.
+        data: The file's bytes, whole or as the chunks it was downloaded in.
         components: Component name by custom_id, for every request of the batch.
         results: Collects outcomes; a custom_id that is not in `components`
             is reported in `unknown_ids` and never matched by position.
     """
-    for number, raw in enumerate(_lines(data), start=1):
+    chunks = [data] if isinstance(data, bytes) else data
+    for number, raw in enumerate(_lines(chunks), start=1):
         if not raw.strip():
             continue
         try:
@@ -118,20 +119,25 @@ def parse_result_file(data: bytes, components: dict[str, str], results: ParsedRe
         results.outcomes[custom_id] = _line_outcome(line, components[custom_id])
 
 
-def _lines(data: bytes):
-    """Yield the lines of `data` one at a time.
+def _lines(chunks: list[bytes]):
+    """Yield the lines of a file given as chunks, one at a time; a line may span chunks.
 
     bytes.splitlines() on a 100 MB result file is one C call that holds the
     GIL for a tenth of a second, long enough to freeze the desktop app's
     event loop while this runs on a worker thread.
     """
-    start = 0
-    while start < len(data):
-        end = data.find(b"\n", start)
-        if end < 0:
-            end = len(data)
-        yield data[start:end]
-        start = end + 1
+    partial = b""
+    for chunk in chunks:
+        start = 0
+        end = chunk.find(b"\n")
+        while end >= 0:
+            yield partial + chunk[start:end] if partial else chunk[start:end]
+            partial = b""
+            start = end + 1
+            end = chunk.find(b"\n", start)
+        partial += chunk[start:]
+    if partial:
+        yield partial
 
 
 def _line_outcome(line: dict, component: str) -> Outcome:

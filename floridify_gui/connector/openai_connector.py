@@ -53,6 +53,8 @@ MAX_TOKEN_LIMIT_RETRIES = 6
 PROMISE_SLICE = 2000
 # Returned by _follow_batch when OpenAI refused the batch for the token limit.
 _TOKEN_LIMIT: dict = {}
+# Bytes read from a result file between two returns to the event loop.
+DOWNLOAD_CHUNK_BYTES = 1 << 20
 # RemoteBatch ids whose results a connector of this process is storing now.
 _BATCHES_BEING_MERGED: set[int] = set()
 
@@ -507,9 +509,15 @@ class OpenAIConnector:
         self.events.emit(BatchChanged(self.job_id, batch_id))
         return outcomes
 
-    async def _download(self, file_id: str) -> bytes:
-        response = await self.client.files.content(file_id)
-        return response.content
+    async def _download(self, file_id: str) -> list[bytes]:
+        """Return a file's content as the chunks it arrived in.
+
+        Joining a 50 MB result file into one bytes object on the event loop
+        was one long copy that stalled the desktop app, so the parser reads
+        the chunks instead.
+        """
+        async with self.client.files.with_streaming_response.content(file_id) as response:
+            return [chunk async for chunk in response.iter_bytes(DOWNLOAD_CHUNK_BYTES)]
 
     def _report_unknown_ids(self, batch_id: int, results: ParsedResults) -> None:
         if results.unknown_ids or results.malformed_lines:

@@ -122,6 +122,22 @@ def test_unknown_custom_ids_are_reported_not_matched():
     assert results.malformed_lines == 1
 
 
+def test_result_lines_may_span_chunks():
+    body = {"error": {"code": "invalid_request_error", "message": "Bad schema"}}
+    lines = [{"custom_id": f"item{n}", "response": {"status_code": 400, "body": body}, "error": None}
+             for n in range(3)]
+    data = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    chunks = [data[:7], data[7:100], data[100:101], data[101:]]
+    whole, chunked = ParsedResults(), ParsedResults()
+
+    parse_result_file(data, {f"item{n}": "etymology" for n in range(3)}, whole)
+    parse_result_file(chunks, {f"item{n}": "etymology" for n in range(3)}, chunked)
+
+    assert sorted(chunked.outcomes) == ["item0", "item1", "item2"]
+    assert chunked.outcomes == whole.outcomes
+    assert chunked.malformed_lines == 0
+
+
 def test_non_200_line_is_a_failure():
     body = {"error": {"code": "invalid_request_error", "message": "Bad schema"}}
     line = {"custom_id": "known", "response": {"status_code": 400, "body": body}, "error": None}
