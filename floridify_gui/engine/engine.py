@@ -309,14 +309,14 @@ class Engine:
         """Rebuild a recorded batch's requests from its items, then wait for it and merge it."""
         items = await self.worker.run(jobs.items_in_batch, batch.id)
         temperature = await self._job_temperature(batch.job_id)
-        pending = await asyncio.to_thread(lambda: _pending_requests(pairs_for_items(items, batch.model, temperature)))
-        if not pending:
+        # Rebuilding 50,000 requests and their file lines takes seconds, too long for the event loop.
+        batch_file = await asyncio.to_thread(_recorded_batch_file, items, batch.model, temperature)
+        if batch_file is None:
             await self.worker.run(_mark_merged, batch.id)
             return
 
-        [batch_file] = split_into_files(pending, max_requests=len(pending) + 1, max_bytes=2**62)
         log.info("Resuming batch %s of job %s (%s requests)", batch.remote_id or batch.token, batch.job_id,
-                 len(pending))
+                 len(batch_file.requests))
         await connector.resume_batch(batch.id, batch_file, resubmit=resubmit)
 
     async def _job_temperature(self, job_id: int) -> float | None:
@@ -480,6 +480,15 @@ class Engine:
             await self._client.close()
             self._client = None
         await asyncio.to_thread(self.worker.close)
+
+
+def _recorded_batch_file(items, model: str, temperature: float | None):
+    """Return the one batch file of a recorded batch's items, or None when they owe nothing."""
+    pending = _pending_requests(pairs_for_items(items, model, temperature))
+    if not pending:
+        return None
+    [batch_file] = split_into_files(pending, max_requests=len(pending) + 1, max_bytes=2**62)
+    return batch_file
 
 
 def _pending_requests(pairs) -> list[PendingRequest]:

@@ -45,6 +45,15 @@ def test_remote_batch_resumes_after_restart(qtbot, open_window, simulator, tmp_p
     assert job_row(reopened, job_id).succeeded == 2
 
 
+def _answer_quit_question(window, button_text: str) -> str:
+    """Close the window, click `button_text` in the quit question and return the question's text."""
+    window.close()
+    box = window._quit_box
+    text = box.text()
+    next(button for button in box.buttons() if button.text() == button_text).click()
+    return text
+
+
 def test_quit_with_work_in_flight_asks_once(qtbot, open_window, simulator, tmp_path):
     simulator.configure(batch_duration=3.0)
     window = open_window()
@@ -74,9 +83,7 @@ def test_quit_during_immediate_job_counts_items(qtbot, open_window, simulator, t
     job_id = create_job(qtbot, window, words, "immediate", ["pronunciation"])
     wait_for_job_status(qtbot, window, job_id, "running")
 
-    window.close()
-    text = window._quit_box.text()
-    next(button for button in window._quit_box.buttons() if button.text() == "Quit").click()
+    text = _answer_quit_question(window, "Quit")
     qtbot.waitUntil(lambda: window._shutdown_complete, timeout=WAIT_MS)
 
     assert "2 item(s) of immediate jobs are not answered yet" in text
@@ -89,9 +96,7 @@ def test_quit_in_demo_mode_names_simulator(qtbot, open_window, tmp_path):
     wait_for_job_status(qtbot, window, job_id, "waiting")
     qtbot.waitUntil(lambda: job_row(window, job_id).active_batches == 1, timeout=WAIT_MS)
 
-    window.close()
-    text = window._quit_box.text()
-    next(button for button in window._quit_box.buttons() if button.text() == "Keep").click()
+    text = _answer_quit_question(window, "Keep")
 
     assert "1 remote batch(es) keep running at the built-in simulator" in text
     assert "OpenAI" not in text
