@@ -37,24 +37,24 @@ _PLAIN_FIELDS = [f.name for f in fields(Batch) if f.name not in ("input_file", "
 def save_state(files: FileStore, batches: BatchStore, folder: Path) -> None:
     """Write the files and batches of the last KEEP_SECONDS to `folder`."""
     now_wall = time.time()
-    kept = [batch for batch in batches.all_batches() if now_wall - batch.created_wall < KEEP_SECONDS]
-    wanted = _file_ids_of(kept)
-    stored = [stored for stored in files.all_files() if stored.id in wanted]
+    recent_batches = [batch for batch in batches.all_batches() if now_wall - batch.created_wall < KEEP_SECONDS]
+    referenced_ids = _file_ids_of(recent_batches)
+    recent_files = [stored for stored in files.all_files() if stored.id in referenced_ids]
 
     files_folder = folder / FILES_FOLDER
     files_folder.mkdir(parents=True, exist_ok=True)
-    for stored_file in stored:
+    for stored_file in recent_files:
         _write_content(files_folder / stored_file.id, stored_file.content)
 
     state = {
         "version": STATE_VERSION,
         "saved_at": now_wall,
-        "files": [_file_record(stored_file) for stored_file in stored],
-        "batches": [_batch_record(batch, batches.elapsed(batch)) for batch in kept],
+        "files": [_file_record(stored_file) for stored_file in recent_files],
+        "batches": [_batch_record(batch, batches.elapsed(batch)) for batch in recent_batches],
     }
     _write_atomically(folder / STATE_FILE, json.dumps(state).encode("utf-8"))
-    _remove_unlisted(files_folder, wanted)
-    logger.debug("Saved %d batches and %d files to %s", len(kept), len(stored), folder)
+    _remove_unlisted(files_folder, referenced_ids)
+    logger.debug("Saved %d batches and %d files to %s", len(recent_batches), len(recent_files), folder)
 
 
 def load_state(files: FileStore, batches: BatchStore, folder: Path) -> None:
@@ -78,9 +78,9 @@ def load_state(files: FileStore, batches: BatchStore, folder: Path) -> None:
     logger.debug("Restored %d batches and %d files from %s", len(restored_batches), len(restored_files), folder)
 
 
-def _file_ids_of(kept: list[Batch]) -> set[str]:
+def _file_ids_of(batches: list[Batch]) -> set[str]:
     ids = set()
-    for batch in kept:
+    for batch in batches:
         ids.add(batch.input_file.id)
         ids.update(file_id for file_id in (batch.output_file_id, batch.error_file_id) if file_id)
     return ids
@@ -122,7 +122,7 @@ def _write_atomically(path: Path, content: bytes) -> None:
     os.replace(temporary, path)
 
 
-def _remove_unlisted(files_folder: Path, wanted: set[str]) -> None:
+def _remove_unlisted(files_folder: Path, referenced_ids: set[str]) -> None:
     for path in files_folder.iterdir():
-        if path.name not in wanted:
+        if path.name not in referenced_ids:
             path.unlink(missing_ok=True)

@@ -158,7 +158,7 @@ def _plan_chunk(entries: Sequence[Entry], components: Sequence[str]) -> tuple[li
     return contexts, without_senses
 
 
-# A sense as a request sees it: part of speech, definition and example.
+# The parts of a sense that go into its requests: part of speech, definition and example.
 SenseText = tuple[str | None, str, str | None]
 
 

@@ -394,8 +394,8 @@ class MainWindow(QMainWindow):
     def work_in_flight(self) -> str:
         """Return what quitting would interrupt, or "" when nothing runs."""
         running = [job for job in self.queue_pane.model.jobs() if job.status in ("running", "waiting")]
-        # Immediate requests are not marked while they are sent, so every item an immediate
-        # job still has to do counts: the next start sends whichever did not get an answer.
+        # Items are not marked while their immediate request is sent, so every unfinished item
+        # of an immediate job counts. The next start sends the ones without a response.
         immediate = sum(job.total - job.succeeded - job.failed for job in running if job.mode == "immediate")
         batches = sum(job.active_batches for job in running)
         if not running and self.services.queue.current_job is None:

@@ -63,10 +63,10 @@ class ResultGridModel(QAbstractTableModel):
     items cost 4 MB of ids and a few hundred rows. Filtering and sorting
     happen in SQL.
 
-    Items that change while shown are marked with `mark_items_changed` and
-    their pages re-read in `refresh_changed`, which the window calls on its
-    repaint timer; rows keep their place even when they no longer match a
-    status filter, so a retried row does not jump away under the cursor.
+    Items that change while shown are marked with `mark_items_changed`, and
+    `refresh_changed` (called by the window's repaint timer) re-reads their
+    pages. Rows keep their place even when they no longer match a status
+    filter, so a retried row does not jump away under the cursor.
 
     Signals:
         reloaded(bool): The id list was replaced. The argument is True when a

@@ -59,7 +59,7 @@ def fill_role_data(model: QAbstractItemModel, index: QModelIndex, role_data_span
     Qt 6's item delegates request about seven roles of a cell in one
     multiData() call, and the default implementation calls data() from C++
     once per role. Each of those calls takes the GIL, and while a worker
-    thread runs, each take can wait for a switch interval. Answering here
+    thread runs, each take can wait for a switch interval. Filling all roles here
     takes it once per cell.
     """
     for role_data in role_data_span:
